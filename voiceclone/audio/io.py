@@ -1,0 +1,102 @@
+"""Reading and writing audio files, with one-line errors for every bad input."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from voiceclone.audio.processing import MIN_DURATION_S, normalise_level, resample, to_mono, trim_silence
+from voiceclone.errors import VoiceCloneError
+
+SILENCE_PEAK = 1e-4
+"""A signal whose peak is below this (-80 dBFS) is treated as silent."""
+
+
+def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
+    """Read any file libsndfile understands (wav, flac, ogg, mp3) as float32 (samples, channels)."""
+    path = Path(path)
+    if not path.exists():
+        raise VoiceCloneError(f"{path}: no such file")
+    if path.is_dir():
+        raise VoiceCloneError(f"{path}: is a directory, expected an audio file")
+    try:
+        audio, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:  # soundfile raises several types for corrupt or unknown files
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise VoiceCloneError(f"{path}: cannot read audio ({reason})") from None
+    if audio.shape[0] == 0:
+        raise VoiceCloneError(f"{path}: the file holds no audio samples")
+    if not np.all(np.isfinite(audio)):
+        raise VoiceCloneError(f"{path}: audio contains NaN or infinite samples")
+    return audio, int(sr)
+
+
+def load_audio(
+    path: str | os.PathLike,
+    sample_rate: int,
+    *,
+    trim: bool = True,
+    normalise: bool = True,
+    min_duration_s: float = MIN_DURATION_S,
+) -> np.ndarray:
+    """Load a file as a mono float32 signal at ``sample_rate``, trimmed and level-normalised.
+
+    Raises VoiceCloneError naming the file when it is missing, unreadable, empty, silent,
+    non-finite, or shorter than ``min_duration_s`` after trimming.
+    """
+    audio, sr = read_audio(path)
+    mono = to_mono(audio)
+    if float(np.max(np.abs(mono))) < SILENCE_PEAK:
+        raise VoiceCloneError(f"{path}: audio is silent (peak below -80 dBFS)")
+    mono = resample(mono, sr, sample_rate)
+    if trim:
+        mono = trim_silence(mono, sample_rate)
+    duration = len(mono) / sample_rate
+    if duration < min_duration_s:
+        raise VoiceCloneError(
+            f"{path}: only {duration:.2f} s of audio after trimming silence; need at least {min_duration_s:.1f} s"
+        )
+    if normalise:
+        mono = normalise_level(mono)
+    return mono
+
+
+def save_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, *, metadata: dict | None = None) -> Path:
+    """Write audio atomically: a temporary file in the same folder, then a rename.
+
+    The format follows the extension (wav, flac, ogg). ``metadata`` keys that libsndfile
+    supports as tags (title, comment, software, ...) are written into the file.
+    """
+    path = Path(path)
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim != 1 or len(audio) == 0:
+        raise VoiceCloneError(f"{path}: nothing to write (expected a non-empty mono signal)")
+    fmt = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}.get(path.suffix.lower())
+    if fmt is None:
+        raise VoiceCloneError(f"{path}: unsupported output extension '{path.suffix}'; use .wav, .flac or .ogg")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise VoiceCloneError(f"{path}: output folder {folder} does not exist")
+    subtype = {"WAV": "PCM_16", "FLAC": "PCM_16", "OGG": "VORBIS"}[fmt]
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise VoiceCloneError(f"{path}: cannot write to {folder} ({exc.strerror})") from None
+    os.close(fd)
+    try:
+        with sf.SoundFile(tmp, "w", samplerate=int(sample_rate), channels=1, format=fmt, subtype=subtype) as out:
+            for key, value in (metadata or {}).items():
+                if key in ("title", "copyright", "software", "artist", "comment", "date", "album", "license"):
+                    setattr(out, key, str(value))
+            out.write(np.clip(audio, -1.0, 1.0))
+        os.replace(tmp, path)
+    except Exception as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, VoiceCloneError):
+            raise
+        raise VoiceCloneError(f"{path}: cannot write audio ({exc})") from None
+    return path
