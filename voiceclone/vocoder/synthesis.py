@@ -1,0 +1,73 @@
+"""Mel -> waveform with HiFi-GAN, in overlapping chunks so memory stays flat and output can stream.
+
+Each chunk is vocoded with ``context`` extra frames on each side (at least the generator's
+receptive field) and cropped, so the pieces join into exactly the whole-utterance waveform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import torch
+
+from voiceclone.errors import VoiceCloneError
+from voiceclone.vocoder.generator import HiFiGANGenerator
+
+CHUNK_FRAMES = 512
+"""Frames vocoded per step (about 6 s): long enough that the context overhead is small."""
+
+MelInput = np.ndarray | torch.Tensor
+
+
+def vocode(generator: HiFiGANGenerator, mel: MelInput, chunk_frames: int = CHUNK_FRAMES) -> np.ndarray:
+    """Waveform (float32, ``frames * hop_length`` samples) for a (num_mels, frames) log-mel."""
+    pieces = list(vocode_stream(generator, mel, chunk_frames=chunk_frames))
+    return np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+
+
+def vocode_stream(
+    generator: HiFiGANGenerator,
+    mel: MelInput | Iterable[MelInput],
+    chunk_frames: int = CHUNK_FRAMES,
+    context: int | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield waveform pieces that concatenate to ``vocode(generator, full_mel)``.
+
+    ``mel`` is one (num_mels, frames) array or an iterable of such pieces along time (e.g. as an
+    acoustic model produces them); a piece is emitted as soon as ``chunk_frames`` frames plus
+    right context are buffered, and the remainder at the end. Only ``chunk_frames + 2 * context``
+    frames are held at a time.
+    """
+    if chunk_frames < 1:
+        raise VoiceCloneError(f"chunk_frames must be positive, got {chunk_frames}")
+    config = generator.config
+    context = config.receptive_field_frames() if context is None else context
+    pieces = [mel] if isinstance(mel, (np.ndarray, torch.Tensor)) else mel
+    param = next(generator.parameters())
+    buffer = torch.zeros(config.num_mels, 0, device=param.device, dtype=param.dtype)
+    start = 0  # first frame of ``buffer`` not yet emitted; frames before it are left context
+    for piece in pieces:
+        buffer = torch.cat([buffer, _as_tensor(piece, config.num_mels, param)], dim=1)
+        while buffer.shape[1] - start - context >= chunk_frames:
+            yield _synthesise(generator, buffer[:, : start + chunk_frames + context], start, chunk_frames)
+            drop = max(0, start + chunk_frames - context)
+            buffer = buffer[:, drop:]
+            start = start + chunk_frames - drop
+    if buffer.shape[1] > start:
+        yield _synthesise(generator, buffer, start, buffer.shape[1] - start)
+
+
+def _as_tensor(mel: MelInput, num_mels: int, like: torch.Tensor) -> torch.Tensor:
+    tensor = torch.as_tensor(mel)
+    if tensor.ndim != 2 or tensor.shape[0] != num_mels:
+        raise VoiceCloneError(f"the vocoder needs a ({num_mels}, frames) mel, got shape {tuple(tensor.shape)}")
+    return tensor.to(device=like.device, dtype=like.dtype)
+
+
+@torch.inference_mode()
+def _synthesise(generator: HiFiGANGenerator, mel: torch.Tensor, start: int, frames: int) -> np.ndarray:
+    """Vocode ``mel`` (with its context) and keep the samples of frames ``start .. start + frames``."""
+    hop = generator.config.hop_length
+    audio = generator(mel.unsqueeze(0))[0, 0, start * hop:(start + frames) * hop]
+    return audio.float().cpu().numpy()
