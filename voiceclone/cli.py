@@ -55,6 +55,23 @@ def mel(
     typer.echo(f"{output}: mel {array.shape[0]} x {array.shape[1]} frames ({kind})")
 
 
+@app.command()
+def vocode(
+    audio: Annotated[Path, typer.Argument(help="Input audio file (wav, flac, ogg, mp3).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the resynthesised .wav.")],
+    device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
+) -> None:
+    """Copy-synthesis: analyse the audio into a mel spectrogram and rebuild it with the HiFi-GAN vocoder."""
+    from voiceclone.audio import load_audio, save_audio
+    from voiceclone.vocoder import copy_synthesis, load_vocoder
+
+    generator = load_vocoder(device)
+    rate = generator.config.sampling_rate
+    waveform = copy_synthesis(generator, load_audio(audio, rate))
+    save_audio(output, waveform, rate)
+    typer.echo(f"{output}: {len(waveform) / rate:.2f} s vocoded at {rate} Hz")
+
+
 def main() -> None:
     """Console entry point: run the app, reporting VoiceCloneError as one line."""
     try:

@@ -73,9 +73,9 @@ def fft_plan(n: int) -> FFTPlan:
     as_i64 = lambda xs: np.asarray(xs, dtype=np.int64)  # noqa: E731
     return FFTPlan(
         n=n, radices=as_i64(radices), lengths=as_i64(lengths), strides=as_i64(strides),
-        tw_offsets=as_i64(tw_offsets), tw_re=tw_arr.real.astype(np.float32), tw_im=tw_arr.imag.astype(np.float32),
-        dft_offsets=as_i64(dft_offsets), dft_re=dft_arr.real.astype(np.float32),
-        dft_im=dft_arr.imag.astype(np.float32),
+        tw_offsets=as_i64(tw_offsets), tw_re=tw_arr.real.copy(), tw_im=tw_arr.imag.copy(),
+        dft_offsets=as_i64(dft_offsets), dft_re=dft_arr.real.copy(),
+        dft_im=dft_arr.imag.copy(),
     )
 
 

@@ -47,10 +47,10 @@ def _mel_kernel(signal, starts, out, window, lanes, radices, lengths, strides, t
     n_blocks = (n_frames + per_block - 1) // per_block
     n_workers = min(n_threads, n_blocks)
     for worker in nb.prange(n_workers):
-        xr = np.empty(n_fft * lanes, dtype=np.float32)
-        xi = np.empty(n_fft * lanes, dtype=np.float32)
-        yr = np.empty(n_fft * lanes, dtype=np.float32)
-        yi = np.empty(n_fft * lanes, dtype=np.float32)
+        xr = np.empty(n_fft * lanes, dtype=np.float64)
+        xi = np.empty(n_fft * lanes, dtype=np.float64)
+        yr = np.empty(n_fft * lanes, dtype=np.float64)
+        yi = np.empty(n_fft * lanes, dtype=np.float64)
         spec = np.empty(n_bins * per_block, dtype=np.float32)
         acc = np.empty(per_block, dtype=np.float32)
         pos_a = np.empty(lanes, dtype=np.int64)

@@ -1,0 +1,50 @@
+"""The command line: help, version, mel, and one-line errors with non-zero exits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import soundfile as sf
+
+from conftest import make_speechlike
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "voiceclone.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_help_lists_commands():
+    result = run("--help")
+    assert result.returncode == 0 and "mel" in result.stdout
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.startswith("voiceclone ")
+
+
+def test_mel_writes_array(tmp_path):
+    wav = tmp_path / "in.wav"
+    sf.write(wav, make_speechlike(22050, 1.0), 22050)
+    out = tmp_path / "out.npy"
+    result = run("mel", str(wav), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert np.load(out).shape[0] == 80
+    result = run("mel", str(wav), "-o", str(out), "--kind", "encoder")
+    assert result.returncode == 0 and np.load(out).shape[0] == 40
+
+
+def test_bad_input_is_one_line_and_non_zero(tmp_path):
+    result = run("mel", str(tmp_path / "missing.wav"), "-o", str(tmp_path / "x.npy"))
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "no such file" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "x.npy").exists()
+
+
+def test_unknown_kind(tmp_path):
+    wav = tmp_path / "in.wav"
+    sf.write(wav, make_speechlike(22050, 1.0), 22050)
+    result = run("mel", str(wav), "-o", str(tmp_path / "x.npy"), "--kind", "nope")
+    assert result.returncode == 1 and "unknown mel kind" in result.stderr
