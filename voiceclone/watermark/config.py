@@ -1,0 +1,48 @@
+"""Fixed parameters of watermark format version 1 (changing any of them changes the format)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class WatermarkConfig:
+    """Where and how strongly the mark lives: a 16 kHz STFT grid, bins 375 Hz - 6 kHz."""
+
+    sample_rate: int = 16000
+    """Embedding and detection run on a 16 kHz copy, so any input rate >= 16 kHz works alike."""
+    n_fft: int = 512
+    hop: int = 256
+    detect_hop: int = 128
+    """Detection frames are twice as dense as embedding frames: alignment to within 4 ms."""
+    lo_bin: int = 12
+    hi_bin: int = 192
+    """375 Hz .. 6 kHz: survives 16 kHz resampling and Vorbis at 64 kbit/s."""
+    tile_frames: int = 2
+    """Embedding frames per pattern column (32 ms)."""
+    period: int = 32
+    """Pattern columns before it repeats (about 1 s): any crop still meets a whole period."""
+    sync_fraction: float = 1 / 3
+    """Share of the cells carrying the fixed synchronisation chips; the rest carry payload bits."""
+    shaping: float = 0.5
+    """Mark depth goes as (bin power / frame peak) ** -shaping: a spectrally flatter mark."""
+    floor_db: float = 40.0
+    """Bins (embedding) and frames (detection) this far below the frame / file peak are skipped."""
+    wsr_db: float = -30.5
+    """Watermark-to-signal energy ratio every marked file is scaled to."""
+    highpass_frames: int = 15
+    """Detection removes each bin's moving average over this many detection frames (the host's slow envelope)."""
+    clip: float = 2.5
+    window_s: float = 3.0
+    window_hop_s: float = 1.0
+    """Long inputs are also scored in 3 s windows, so a mark inside unmarked audio is found."""
+    threshold: float = 5.0
+    """Decision threshold on the score (a robust z-score); set from the null distribution on real speech in
+    benchmarks/watermark.py (results/watermark.json: null_quantiles)."""
+
+    @property
+    def n_bins(self) -> int:
+        return self.hi_bin - self.lo_bin
+
+
+CONFIG = WatermarkConfig()
