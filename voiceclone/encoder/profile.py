@@ -1,0 +1,169 @@
+"""Voice profiles: one speaker embedding averaged over reference files, saved as a small .npz.
+
+A profile records what made it (file names, SHA-256 hashes, seconds of speech) and which
+encoder weights made the embedding, so a profile from different weights is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voiceclone.encoder.embedding import embed_batch
+from voiceclone.encoder.loading import default_weights_path, load_speaker_encoder, weights_version
+from voiceclone.encoder.model import EncoderConfig, SpeakerEncoder
+from voiceclone.encoder.reference import prepare_reference_file
+from voiceclone.errors import VoiceCloneError
+
+PROFILE_FORMAT = "voiceclone-voice-profile/1"
+PROFILE_SUFFIX = ".npz"
+
+
+@dataclass(frozen=True)
+class VoiceProfile:
+    """A speaker embedding (256,) float32 unit vector and the references it came from."""
+
+    embedding: np.ndarray
+    sources: tuple[str, ...]
+    """File names of the reference audio."""
+    sha256: tuple[str, ...]
+    """SHA-256 of each reference file."""
+    speech_s: tuple[float, ...]
+    """Seconds of speech found in each reference."""
+    encoder_version: str
+
+    @property
+    def total_speech_s(self) -> float:
+        return float(sum(self.speech_s))
+
+    def summary(self) -> str:
+        """One line: how many references, how much speech, which encoder."""
+        n = len(self.sources)
+        return (f"voice profile from {n} reference{'s' if n != 1 else ''}, {self.total_speech_s:.1f} s of speech "
+                f"(encoder {self.encoder_version})")
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the profile as .npz atomically (temp file in the same folder, then rename)."""
+        path = Path(path)
+        if path.suffix.lower() != PROFILE_SUFFIX:
+            raise VoiceCloneError(f"{path}: a voice profile is saved as a {PROFILE_SUFFIX} file")
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise VoiceCloneError(f"{path}: output folder {folder} does not exist")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        except OSError as exc:
+            raise VoiceCloneError(f"{path}: cannot write to {folder} ({exc.strerror})") from None
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                np.savez(
+                    handle,
+                    format=np.array(PROFILE_FORMAT),
+                    embedding=self.embedding.astype(np.float32),
+                    sources=np.array(self.sources, dtype=str),
+                    sha256=np.array(self.sha256, dtype=str),
+                    speech_s=np.array(self.speech_s, dtype=np.float64),
+                    encoder_version=np.array(self.encoder_version),
+                )
+            os.replace(tmp, path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise VoiceCloneError(f"{path}: cannot write ({exc.strerror})") from None
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> VoiceProfile:
+        """Read a profile saved by ``save``; anything else gives a one-line VoiceCloneError."""
+        path = Path(path)
+        if not path.is_file():
+            raise VoiceCloneError(f"{path}: no such voice profile")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                fields = {key: data[key] for key in data.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+            raise VoiceCloneError(f"{path}: not a voice profile (cannot read it as a .npz archive)") from None
+        if str(fields.get("format", "")) != PROFILE_FORMAT:
+            raise VoiceCloneError(f"{path}: not a voice profile (made by 'voiceclone embed')")
+        try:
+            embedding = np.asarray(fields["embedding"], dtype=np.float32)
+            sources = tuple(str(s) for s in fields["sources"])
+            sha = tuple(str(s) for s in fields["sha256"])
+            speech = tuple(float(s) for s in fields["speech_s"])
+            version = str(fields["encoder_version"])
+        except (KeyError, TypeError, ValueError):
+            raise VoiceCloneError(f"{path}: voice profile is damaged (fields missing or of the wrong type)") from None
+        if (embedding.shape != (EncoderConfig().embedding_size,) or not np.all(np.isfinite(embedding))
+                or abs(float(np.linalg.norm(embedding)) - 1.0) > 1e-3 or not (len(sources) == len(sha) == len(speech))):
+            raise VoiceCloneError(f"{path}: voice profile is damaged (bad embedding or provenance)")
+        return cls(embedding, sources, sha, speech, version)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def combine_profiles(profiles: Sequence[VoiceProfile]) -> VoiceProfile:
+    """One profile from several: embeddings averaged with one vote per reference file, renormalised."""
+    versions = {p.encoder_version for p in profiles}
+    if len(versions) > 1:
+        raise VoiceCloneError(f"cannot combine voice profiles made by different encoders: {', '.join(sorted(versions))}")
+    total = sum(len(p.sources) * p.embedding.astype(np.float64) for p in profiles)
+    return VoiceProfile(
+        (total / np.linalg.norm(total)).astype(np.float32),
+        tuple(s for p in profiles for s in p.sources),
+        tuple(s for p in profiles for s in p.sha256),
+        tuple(s for p in profiles for s in p.speech_s),
+        versions.pop(),
+    )
+
+
+def build_profile(paths: Sequence[str | os.PathLike], encoder: SpeakerEncoder | None = None) -> VoiceProfile:
+    """A profile from reference audio files: each prepared and embedded, then averaged."""
+    if len(paths) == 0:
+        raise VoiceCloneError("no reference audio given")
+    encoder = encoder if encoder is not None else load_speaker_encoder()
+    paths = [Path(p) for p in paths]
+    prepared = [prepare_reference_file(p) for p in paths]
+    embeddings = embed_batch(encoder, [r.audio for r in prepared])
+    parts = [
+        VoiceProfile(e, (p.name,), (_file_sha256(p),), (r.speech_s,), encoder.version)
+        for p, r, e in zip(paths, prepared, embeddings)
+    ]
+    return combine_profiles(parts)
+
+
+def load_voice(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike],
+               encoder: SpeakerEncoder | None = None) -> VoiceProfile:
+    """A voice from .npz profile(s), reference audio file(s), or a mix of both.
+
+    Every reference file counts once, whether given directly or inside a profile. Profiles
+    made by other encoder weights than the installed ones are refused.
+    """
+    items = [Path(path_or_paths)] if isinstance(path_or_paths, (str, os.PathLike)) else [Path(p) for p in path_or_paths]
+    if not items:
+        raise VoiceCloneError("no voice given: pass reference audio or a .npz voice profile")
+    current = encoder.version if encoder is not None else weights_version(default_weights_path())
+    profiles = []
+    for path in (p for p in items if p.suffix.lower() == PROFILE_SUFFIX):
+        profile = VoiceProfile.load(path)
+        if profile.encoder_version != current:
+            raise VoiceCloneError(
+                f"{path}: voice profile was made by encoder {profile.encoder_version}, but the installed one is "
+                f"{current}; rebuild it with: voiceclone embed"
+            )
+        profiles.append(profile)
+    audio = [p for p in items if p.suffix.lower() != PROFILE_SUFFIX]
+    if audio:
+        profiles.append(build_profile(audio, encoder))
+    return combine_profiles(profiles)
