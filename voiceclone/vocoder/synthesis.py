@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from voiceclone.errors import VoiceCloneError
+from voiceclone.features import VOCODER_MEL, mel_spectrogram
 from voiceclone.vocoder.generator import HiFiGANGenerator
 
 CHUNK_FRAMES = 512
@@ -71,3 +72,8 @@ def _synthesise(generator: HiFiGANGenerator, mel: torch.Tensor, start: int, fram
     hop = generator.config.hop_length
     audio = generator(mel.unsqueeze(0))[0, 0, start * hop:(start + frames) * hop]
     return audio.float().cpu().numpy()
+
+
+def copy_synthesis(generator: HiFiGANGenerator, audio: np.ndarray) -> np.ndarray:
+    """Analyse 22.05 kHz ``audio`` with ``VOCODER_MEL`` and vocode it back (the vocoder's upper bound)."""
+    return vocode(generator, mel_spectrogram(audio, VOCODER_MEL))
