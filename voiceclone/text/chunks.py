@@ -13,7 +13,7 @@ import re
 from typing import Callable
 
 _SENTENCE_END = re.compile(r"[.!?]+[)\"']*(?=\s|$)")
-_CLAUSE_END = re.compile(r"[,;:]+[)\"']*(?=\s|$)|\s(?=\()")
+_CLAUSE_END = re.compile(r"[,;:)]+[)\"']*(?=\s|$)")
 _INITIAL = re.compile(r"(?:^|\s)\(?(?:[A-Za-z]\.)*[A-Za-z]$")     # 'J.', 'U.S.', 'p.m.': not an end
 _LETTER = re.compile(r"[A-Za-z]")
 
@@ -53,7 +53,7 @@ def split_sentences(text: str) -> list[str]:
 
 
 def split_clauses(sentence: str) -> list[str]:
-    """Clauses of one sentence, cut after commas, semicolons and colons and before brackets."""
+    """Clauses of one sentence, cut after commas, semicolons, colons and closing brackets."""
     return _split(sentence, _CLAUSE_END, lambda text, match: True)
 
 
@@ -71,7 +71,7 @@ def _word_groups(words: list[str], parts: int) -> list[list[str]]:
 
 
 def _end_with_pause(piece: str) -> str:
-    return piece if piece[-1] in ",;:.!?" else piece + ","
+    return piece if piece[-1] in ",;:.!?)" else piece + ","
 
 
 def pack(
