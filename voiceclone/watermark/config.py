@@ -26,8 +26,13 @@ class WatermarkConfig:
     """Share of the cells carrying the fixed synchronisation chips; the rest carry payload bits."""
     shaping: float = 0.5
     """Mark depth goes as (bin power / frame peak) ** -shaping: a spectrally flatter mark."""
+    embed_floor_db: float = 60.0
+    """Bins this far below their frame's loudest bin get no mark (the quiet bins carry most of it)."""
     floor_db: float = 40.0
-    """Bins (embedding) and frames (detection) this far below the frame / file peak are skipped."""
+    """Frames this far below the loudest frame get no mark and are ignored by detection."""
+    loud_emphasis: float = -0.5
+    """Mark power per frame goes as (frame power) ** (1 + loud_emphasis): compressed, so quieter frames keep
+    enough mark to survive added noise, while louder frames still get more."""
     wsr_db: float = -30.5
     """Watermark-to-signal energy ratio every marked file is scaled to."""
     highpass_frames: int = 15

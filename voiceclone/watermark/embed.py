@@ -46,10 +46,13 @@ def watermark_signal(
     band = spec[:, config.lo_bin : config.hi_bin]
     power = band.real**2 + band.imag**2
     rel = power / (power.max(axis=1, keepdims=True) + 1e-20)
-    audible = rel > 10.0 ** (-config.floor_db / 10.0)
+    audible = rel > 10.0 ** (-config.embed_floor_db / 10.0)
     depth = np.where(audible, np.maximum(rel, 1e-20) ** -config.shaping, 0.0)
+    level = power.sum(axis=1) / (power.sum(axis=1).max() + 1e-20)
+    active = level > 10.0 ** (-config.floor_db / 10.0)
+    emphasis = np.where(active, np.maximum(level, 1e-20) ** (config.loud_emphasis / 2), 0.0)
     gains = np.zeros(spec.shape)
-    gains[:, config.lo_bin : config.hi_bin] = cells[:, columns].T * depth
+    gains[:, config.lo_bin : config.hi_bin] = cells[:, columns].T * depth * emphasis[:, None]
     mark16 = istft(spec * gains, config.n_fft, config.hop, len(padded))[: len(x16)]
     mark = resample(mark16.astype(np.float32), config.sample_rate, sample_rate).astype(np.float64)
     mark = np.pad(mark[: len(audio)], (0, max(0, len(audio) - len(mark))))
