@@ -57,6 +57,23 @@ def split_clauses(sentence: str) -> list[str]:
     return _split(sentence, _CLAUSE_END, lambda text, match: True)
 
 
+def _words(piece: str) -> list[str]:
+    """Whitespace-separated words, with letterless tokens ('(', '...') glued to a neighbour."""
+    words: list[str] = []
+    lead = ""
+    for token in piece.split():
+        if _LETTER.search(token):
+            words.append(f"{lead} {token}" if lead else token)
+            lead = ""
+        elif words:
+            words[-1] += " " + token
+        else:
+            lead = f"{lead} {token}" if lead else token
+    if lead:
+        words.append(lead)
+    return words
+
+
 def _word_groups(words: list[str], parts: int) -> list[list[str]]:
     """`words` in `parts` consecutive groups of near-equal character length."""
     total = sum(len(w) + 1 for w in words)
@@ -106,7 +123,7 @@ def pack(
 
     def place(piece: str, level: int) -> None:
         """Add a piece, splitting it (clauses, then words) when it alone breaks a limit."""
-        words = piece.split()
+        words = _words(piece)
         n_cost = cost(piece) if len(words) <= max_words else None
         if n_cost is not None and n_cost <= max_phonemes:
             fit(piece, len(words), n_cost)
