@@ -139,6 +139,7 @@ def main() -> None:
         "null_files": len(null_scores),
         "false_positive_rate": fp,
         "null_quantiles": quantiles,
+        "false_positive_rate_at": {f"{t:.1f}": float(np.mean(null_scores >= t)) for t in np.arange(4.5, 6.6, 0.5)},
         "wrong_key_detection_rate": float(np.mean(wrong)),
         "marked_files": len(marked_paths),
         "wsr_db_mean": float(np.mean(wsr)),
