@@ -52,7 +52,9 @@ def _robust_z(values: np.ndarray) -> np.ndarray:
     return (values - centre) / spread
 
 
-def score_span(feat: np.ndarray, start: int, stop: int, key: WatermarkKey, config: WatermarkConfig = CONFIG):
+def score_span(
+    feat: np.ndarray, start: int, stop: int, key: WatermarkKey, config: WatermarkConfig = CONFIG
+) -> tuple[float, list[int]]:
     """Best alignment of frames ``start..stop``: (score, payload bits at that alignment)."""
     spectra, weights = _pattern_spectra(key, config)
     period = (config.tile_frames * config.hop // config.detect_hop) * config.period
