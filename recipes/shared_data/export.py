@@ -1,0 +1,88 @@
+"""Export a training run as the checkpoint shipped inside the package, with its model card.
+
+    python recipes/shared_data/export.py --run runs/acoustic [--out voiceclone/acoustic/checkpoint]
+
+Writes model.safetensors (fp16 weights would halve the size; we keep fp32 while it is a few MB),
+config.json (model config + metadata), phonemes.json (the phoneme table the model was trained
+with), default_voice.npz (the built-in voice: a profile of CC0 recordings) and MODEL_CARD.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from voiceclone.acoustic.checkpoint import SHIPPED, save_checkpoint
+from voiceclone.acoustic.config import AcousticConfig
+from voiceclone.acoustic.model import AcousticModel
+from voiceclone.text import DEFAULT_TABLE
+
+DEFAULT_VOICE_SPEAKER = "cathy"  # CC0-1.0 recordings; the built-in voice is their averaged profile
+DEFAULT_VOICE_FILES = 8
+
+
+def default_voice_references(data: Path) -> list[Path]:
+    with open(data / "tts" / "metadata.tsv", newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle, delimiter="\t") if r["speaker"] == DEFAULT_VOICE_SPEAKER]
+    return [data / "tts" / r["path"] for r in rows[:DEFAULT_VOICE_FILES]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", type=Path, default=Path("runs/acoustic"))
+    parser.add_argument("--out", type=Path, default=SHIPPED)
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data")
+    args = parser.parse_args()
+
+    run_config = json.loads((args.run / "config.json").read_text())
+    cfg = AcousticConfig.from_dict(run_config["model"])
+    state = torch.load(args.run / "state.pt", map_location="cpu", weights_only=True)
+    model = AcousticModel(cfg)
+    model.load_state_dict(state["model"])
+    model.eval()
+    prep_dir = Path(run_config["args"]["prep"])
+    prep = json.loads((prep_dir / "summary.json").read_text())
+    meta = {
+        "model_id": f"voiceclone-acoustic-shared-{state['step']}",
+        "steps": int(state["step"]),
+        "exported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "train_args": run_config["args"],
+        "data": {k: v for k, v in prep.items() if k != "held_out_speakers"},
+        "parameters": sum(p.numel() for p in model.parameters()),
+    }
+    save_checkpoint(args.out, model, DEFAULT_TABLE, meta)
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from voiceclone.encoder import build_profile
+
+    profile = build_profile(default_voice_references(args.data))
+    profile.save(args.out / "default_voice.npz")
+    card = f"""# voiceclone acoustic model `{meta['model_id']}`
+
+- Architecture: Tacotron 2 text encoder, GE2E d-vector conditioning, duration and pitch predictors
+  (learned monotonic alignment), dilated-convolution decoder, Tacotron 2 post-net; an auto-encoding
+  path through a mel bottleneck trains the same decoder on untranscribed voices.
+  {meta['parameters'] / 1e6:.2f}M parameters; predicts the HiFi-GAN universal 80-band log-mel.
+- Data: `../shared/data` prepared by `recipes/shared_data/prepare.py`, development speakers held out:
+  {prep['transcribed']} transcribed utterances ({prep['text_minutes']:.1f} min, {prep['text_speakers']} speakers, mostly the
+  CC0 `cathy` voice) and {prep['voice_halves']} halves of untranscribed LibriSpeech utterances
+  ({prep['voice_minutes']:.1f} min, {prep['voices_speakers']} speakers). Licences: CC0-1.0, public domain, CC-BY-4.0, CMU ARCTIC.
+- Training: `recipes/shared_data/train.py`, {meta['steps']} steps, arguments in config.json.
+- Built-in voice: averaged profile of {DEFAULT_VOICE_FILES} CC0 `cathy` recordings (default_voice.npz).
+- Phoneme table: version {DEFAULT_TABLE.version}, {len(DEFAULT_TABLE)} symbols (phonemes.json).
+- Measured quality: see the README's evaluation table (`voiceclone eval`).
+- Intended use: speech synthesis with consent of the voice's owner; every output is watermarked.
+"""
+    (args.out / "MODEL_CARD.md").write_text(card)
+    size = sum(p.stat().st_size for p in args.out.iterdir()) / 1e6
+    print(f"exported step {meta['steps']} to {args.out} ({size:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Prepare ../shared/data for acoustic-model training: features cached in one .npz per split.
+
+For every utterance outside the development split (see voiceclone.evaluation.data.dev_split):
+the vocoder log-mel (our numba front end), YIN F0 on the same frames, a GE2E d-vector, and,
+for transcribed speech, phoneme ids from the text front end. Untranscribed voices are cut in
+two halves whose d-vectors are stored separately, so training can condition each half on the
+other (as cloning conditions on a different recording).
+
+    python recipes/shared_data/prepare.py --data ../shared/data --out runs/prep
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from voiceclone.audio import load_audio
+from voiceclone.encoder import embed_batch, load_speaker_encoder
+from voiceclone.encoder.reference import condition_reference
+from voiceclone.errors import VoiceCloneError
+from voiceclone.evaluation.data import dev_split
+from voiceclone.features import VOCODER_MEL, mel_spectrogram
+from voiceclone.features.pitch import yin_f0
+from voiceclone.audio import resample
+from voiceclone.text import DEFAULT_TABLE, TextFrontend
+
+SR = VOCODER_MEL.sample_rate
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def encoder_input(audio: np.ndarray) -> np.ndarray:
+    """22.05 kHz audio as the speaker encoder wants it (16 kHz, speech-trimmed); plain resample if too short."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return condition_reference(audio, SR).audio
+        except VoiceCloneError:
+            return resample(audio, SR, 16000)
+
+
+def embed_items(encoder, items: list[dict], audios: list[np.ndarray], per_speaker: int,
+                rng: np.random.Generator, batch: int = 48) -> None:
+    """Set item["dvec"]; with ``per_speaker`` > 0 only that many utterances per speaker are embedded
+    and the speaker's other utterances borrow one of those (the encoder is the slow step)."""
+    chosen: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        chosen.setdefault(item["speaker"], []).append(i)
+    todo = sorted(i for idx in chosen.values()
+                  for i in (idx if per_speaker <= 0 else rng.permutation(idx)[:per_speaker].tolist()))
+    for first in tqdm(range(0, len(todo), batch), desc="d-vectors", unit="batch"):
+        part = todo[first:first + batch]
+        for i, dvec in zip(part, embed_batch(encoder, [encoder_input(audios[i]) for i in part])):
+            items[i]["dvec"] = dvec
+    for idx in chosen.values():
+        done = [i for i in idx if "dvec" in items[i]]
+        for i in idx:
+            if "dvec" not in items[i]:
+                items[i]["dvec"] = items[int(rng.choice(done))]["dvec"]
+
+
+def pack(items: list[dict], path: Path) -> None:
+    """Concatenate variable-length arrays with offsets into one .npz (no pickles)."""
+    def offsets(key: str, axis: int = -1) -> np.ndarray:
+        return np.concatenate([[0], np.cumsum([it[key].shape[axis] for it in items])]).astype(np.int64)
+
+    out = {
+        "mel": np.concatenate([it["mel"] for it in items], axis=1).astype(np.float32),
+        "mel_offsets": offsets("mel"),
+        "f0": np.concatenate([it["f0"] for it in items]).astype(np.float32),
+        "dvec": np.stack([it["dvec"] for it in items]).astype(np.float32),
+        "speaker": np.asarray([it["speaker"] for it in items]),
+        "path": np.asarray([it["path"] for it in items]),
+    }
+    if "ids" in items[0]:
+        out["ids"] = np.concatenate([it["ids"] for it in items]).astype(np.int64)
+        out["ids_offsets"] = offsets("ids")
+        out["text"] = np.asarray([it["text"] for it in items])
+    np.savez(path, **out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data")
+    parser.add_argument("--out", type=Path, default=Path("runs/prep"))
+    parser.add_argument("--limit", type=int, default=0, help="at most this many utterances per split (0: all)")
+    parser.add_argument("--dvecs-per-speaker", type=int, default=60,
+                        help="embed at most this many utterances per transcribed speaker (0: all)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads; 1 avoids OpenMP stalls when other work shares the cores")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(0)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    held_out = {str(ref.path.resolve()) for ref in dev_split(args.data)}
+    held_speakers = {ref.speaker for ref in dev_split(args.data)}
+    encoder = load_speaker_encoder("cpu")
+    frontend = TextFrontend()
+
+    tts = [r for r in read_tsv(args.data / "tts" / "metadata.tsv")
+           if str((args.data / "tts" / r["path"]).resolve()) not in held_out and r["speaker"] not in held_speakers]
+    voices = [r for r in read_tsv(args.data / "voices" / "metadata.tsv") if r["speaker"] not in held_speakers]
+    if args.limit:
+        tts, voices = tts[: args.limit], voices[: args.limit]
+
+    text_items, skipped, encoder_inputs = [], 0, []
+    for row in tqdm(tts, desc="transcribed", unit="utt"):
+        audio = load_audio(args.data / "tts" / row["path"], SR)
+        mel = mel_spectrogram(audio, VOCODER_MEL)
+        ids = np.asarray(frontend.encode(row["text"], DEFAULT_TABLE), dtype=np.int64)
+        if mel.shape[1] < len(ids) + 2:
+            skipped += 1
+            continue
+        text_items.append({"mel": mel, "f0": yin_f0(audio)[: mel.shape[1]], "ids": ids,
+                           "speaker": row["speaker"], "path": row["path"], "text": row["text"]})
+        encoder_inputs.append(audio)
+    embed_items(encoder, text_items, encoder_inputs, args.dvecs_per_speaker, rng)
+    pack(text_items, args.out / "text.npz")
+
+    ae_items, encoder_inputs = [], []
+    for row in tqdm(voices, desc="untranscribed", unit="utt"):
+        audio = load_audio(args.data / "voices" / row["path"], SR)
+        half = len(audio) // 2
+        halves = [audio[:half], audio[half:]]
+        if min(len(h) for h in halves) < SR:  # under a second per half: too little to learn from
+            continue
+        for i, part in enumerate(halves):
+            mel = mel_spectrogram(part, VOCODER_MEL)
+            ae_items.append({"mel": mel, "f0": yin_f0(part)[: mel.shape[1]],
+                             "speaker": row["speaker"], "path": f"{row['path']}#{i}"})
+            encoder_inputs.append(part)
+    embed_items(encoder, ae_items, encoder_inputs, 0, rng)
+    for first, second in zip(ae_items[0::2], ae_items[1::2]):  # condition each half on the other half
+        first["dvec"], second["dvec"] = second["dvec"], first["dvec"]
+    pack(ae_items, args.out / "voices.npz")
+
+    summary = {"transcribed": len(text_items),
+               "text_speakers": len({it["speaker"] for it in text_items}),
+               "voices_speakers": len({it["speaker"] for it in ae_items}), "skipped_too_short": skipped, "voice_halves": len(ae_items),
+               "held_out_speakers": sorted(held_speakers), "phoneme_table_version": DEFAULT_TABLE.version,
+               "text_minutes": sum(it["mel"].shape[1] for it in text_items) * VOCODER_MEL.hop_length / SR / 60,
+               "voice_minutes": sum(it["mel"].shape[1] for it in ae_items) * VOCODER_MEL.hop_length / SR / 60}
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps({k: v for k, v in summary.items() if k != "held_out_speakers"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Train the acoustic model on the prepared shared data; resumable, logged, with samples.
+
+    python recipes/shared_data/train.py --prep runs/prep --run runs/acoustic [--steps 12000]
+
+Every step trains the text path (phonemes -> mel, with learned alignment) on transcribed
+speech and the auto-encoding path (mel bottleneck -> same decoder) on untranscribed voices.
+Writes runs/.../state.pt (resume), losses.csv, samples/*.wav and *.png; export.py turns
+the run into the shipped safetensors checkpoint. Runs unchanged on CUDA (--device cuda).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dataset import Batcher, Split, statistics  # noqa: E402
+
+from voiceclone.acoustic.alignment import beta_binomial_prior  # noqa: E402
+from voiceclone.acoustic.config import AcousticConfig  # noqa: E402
+from voiceclone.acoustic.losses import autoencode_losses, text_losses  # noqa: E402
+from voiceclone.acoustic.model import AcousticModel  # noqa: E402
+from voiceclone.device import resolve_device  # noqa: E402
+from voiceclone.text import DEFAULT_TABLE, TextFrontend  # noqa: E402
+
+SAMPLE_TEXT = "The quick brown fox jumps over the lazy dog, and then it rests."
+
+
+def learning_rate(step: int, base: float, warmup: int, total: int) -> float:
+    if step < warmup:
+        return base * (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def write_samples(model: AcousticModel, run: Path, step: int, text_split: Split, voice_split: Split,
+                  device: torch.device) -> None:
+    """Synthesise the sample sentence in one transcribed and one untranscribed voice; save wav + png."""
+    from dataset import interpolate_logf0
+
+    from voiceclone.audio import save_audio
+    from voiceclone.vocoder import load_vocoder, vocode
+
+    folder = run / "samples"
+    folder.mkdir(exist_ok=True)
+    ids = torch.tensor([TextFrontend().encode(SAMPLE_TEXT, DEFAULT_TABLE)], device=device)
+    model.eval()
+    mels = {}
+    for name, split, i in (("text0", text_split, 0), ("voice0", voice_split, 0)):
+        _, mean, std = interpolate_logf0(split.f0s[i])
+        mel, _ = model.infer(ids, torch.from_numpy(split.dvecs[i][None]).to(device),
+                             torch.tensor([mean], device=device), torch.tensor([std], device=device))
+        mels[name] = mel[0].cpu().numpy()
+        save_audio(folder / f"step{step:06d}_{name}.wav", vocode(load_vocoder("cpu"), mels[name]), 22050)
+    model.train()
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(len(mels), 1, figsize=(10, 3 * len(mels)))
+        for ax, (name, mel) in zip(np.atleast_1d(axes), mels.items()):
+            ax.imshow(mel, origin="lower", aspect="auto")
+            ax.set_title(f"step {step}: {name}")
+        fig.tight_layout()
+        fig.savefig(folder / f"step{step:06d}_mel.png")
+        plt.close(fig)
+    except ImportError:
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--prep", type=Path, default=Path("runs/prep"))
+    parser.add_argument("--run", type=Path, default=Path("runs/acoustic"))
+    parser.add_argument("--steps", type=int, default=12000)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument("--text-frames", type=int, default=2400, help="mel frames per text batch")
+    parser.add_argument("--ae-frames", type=int, default=1600, help="mel frames per auto-encoding batch")
+    parser.add_argument("--binarize-from", type=int, default=1500, help="step at which the binarisation loss starts")
+    parser.add_argument("--save-every", type=int, default=250)
+    parser.add_argument("--sample-every", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-minutes", type=float, default=0, help="stop (and save) after this long; 0: no limit")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    device = resolve_device(args.device)
+    args.run.mkdir(parents=True, exist_ok=True)
+    text_split, voice_split = Split.load(args.prep / "text.npz"), Split.load(args.prep / "voices.npz")
+    cfg = AcousticConfig(n_symbols=len(DEFAULT_TABLE), **statistics([text_split, voice_split]))
+    model = AcousticModel(cfg).to(device)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-6)
+    step = 0
+    state_path = args.run / "state.pt"
+    if state_path.exists():
+        state = torch.load(state_path, map_location=device, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        step = int(state["step"])
+        print(f"resumed from step {step}")
+    (args.run / "config.json").write_text(json.dumps({"model": cfg.to_dict(), "args": {k: str(v) for k, v in vars(args).items()}}, indent=1))
+    rng = np.random.default_rng(args.seed + step)
+    text_batches = Batcher(text_split, args.text_frames, 1000, rng, other_utterance_dvec=True)
+    voice_batches = Batcher(voice_split, args.ae_frames, 400, rng, other_utterance_dvec=False)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"{n_params / 1e6:.2f}M parameters; {len(text_split)} transcribed, {len(voice_split)} voice items")
+
+    log_path = args.run / "losses.csv"
+    new_log = not log_path.exists()
+    log = open(log_path, "a", newline="")
+    writer = csv.writer(log)
+    if new_log:
+        writer.writerow(["step", "seconds", "lr", "mel", "mel_ae", "duration", "pitch", "align", "binarize"])
+    started = time.time()
+    model.train()
+    bar = tqdm(total=args.steps, initial=step, desc="training", unit="step")
+    running: dict[str, float] = {}
+    while step < args.steps:
+        lr = learning_rate(step, args.lr, args.warmup, args.steps)
+        for group in optimiser.param_groups:
+            group["lr"] = lr
+        tb = {k: v.to(device) for k, v in text_batches.sample().items()}
+        prior = beta_binomial_prior(tb["text_lengths"].tolist(), tb["mel_lengths"].tolist()).to(device)
+        mel = model.normalise_mel(tb["mel"]) * (torch.arange(tb["mel"].shape[-1], device=device)[None, None] < tb["mel_lengths"][:, None, None])
+        out = model.forward_text(tb["ids"], tb["text_lengths"], mel, tb["mel_lengths"], tb["dvec"], tb["logf0"], prior)
+        bin_w = 0.0 if step < args.binarize_from else min(1.0, (step - args.binarize_from) / 1000)
+        losses = text_losses(out, mel, tb["text_lengths"], tb["mel_lengths"], tb["utt_logf0_mean"],
+                             tb["utt_logf0_std"], bin_w)
+        vb = {k: v.to(device) for k, v in voice_batches.sample().items()}
+        vmel = model.normalise_mel(vb["mel"]) * (torch.arange(vb["mel"].shape[-1], device=device)[None, None] < vb["mel_lengths"][:, None, None])
+        losses.update(autoencode_losses(model.forward_autoencode(vmel, vb["mel_lengths"], vb["dvec"], vb["logf0"]), vmel))
+        total = sum(losses.values())
+        optimiser.zero_grad(set_to_none=True)
+        total.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimiser.step()
+        step += 1
+        for k, v in losses.items():
+            running[k] = 0.98 * running.get(k, float(v)) + 0.02 * float(v)
+        bar.update(1)
+        bar.set_postfix(mel=f"{running['mel']:.3f}", ae=f"{running['mel_ae']:.3f}", dur=f"{running['duration']:.3f}")
+        if step % 25 == 0:
+            writer.writerow([step, round(time.time() - started, 1), lr] + [round(float(losses[k]), 5) for k in
+                            ("mel", "mel_ae", "duration", "pitch", "align", "binarize")])
+            log.flush()
+        out_of_time = args.max_minutes and (time.time() - started) / 60 > args.max_minutes
+        if step % args.save_every == 0 or step == args.steps or out_of_time:
+            tmp = state_path.with_suffix(".tmp")
+            torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "step": step}, tmp)
+            tmp.replace(state_path)
+        if step % args.sample_every == 0:
+            write_samples(model, args.run, step, text_split, voice_split, device)
+        if out_of_time:
+            print(f"stopping after {args.max_minutes} minutes at step {step}")
+            break
+    bar.close()
+    log.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""The Python API: load the models once, then clone many voices and speak many texts.
+
+    from voiceclone import VoiceCloner
+    vc = VoiceCloner(device="auto")
+    voice = vc.voice("ref.wav")            # or a list of files, or a voice.npz profile
+    audio, sr = vc.speak("Hello there.", voice)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from voiceclone.acoustic.checkpoint import SHIPPED, load_checkpoint
+from voiceclone.device import resolve_device
+from voiceclone.errors import VoiceCloneError
+from voiceclone.features import VOCODER_MEL
+
+SAMPLE_RATE = VOCODER_MEL.sample_rate
+DEFAULT_VOICE = SHIPPED / "default_voice.npz"
+MAX_TEXT_CHARS = 20_000
+"""Longest text one call speaks (about 20 minutes of speech); split bigger jobs into files."""
+PAUSE_S = 0.25
+"""Silence between chunks of long text, on top of the model's own pause at the punctuation."""
+SPEED_RANGE = (0.5, 2.0)
+PITCH_RANGE = (-12.0, 12.0)
+
+VoiceSource = "str | os.PathLike | Sequence[str | os.PathLike] | Voice"
+
+
+@dataclass(frozen=True)
+class Voice:
+    """What the acoustic model needs of a speaker: the GE2E d-vector and the pitch register."""
+
+    embedding: np.ndarray
+    logf0_mean: float
+    logf0_std: float
+    reference_sha256: tuple[str, ...]
+    description: str
+
+    @property
+    def median_f0_hz(self) -> float:
+        return float(np.exp(self.logf0_mean))
+
+
+def voice_from_profile(profile, description: str) -> Voice:
+    """A Voice from a VoiceProfile that carries pitch statistics."""
+    if not np.isfinite(getattr(profile, "logf0_mean", float("nan"))):
+        raise VoiceCloneError(f"{description}: voice profile has no pitch statistics; rebuild it with: voiceclone embed")
+    return Voice(profile.embedding, float(profile.logf0_mean), float(profile.logf0_std), tuple(profile.sha256),
+                 description)
+
+
+class VoiceCloner:
+    """Text + voice -> waveform. Models load once per instance and are reused for every call."""
+
+    def __init__(self, device: str = "auto", checkpoint: str | os.PathLike | None = None, watermark: bool = True):
+        self.device = resolve_device(device)
+        ckpt = load_checkpoint(checkpoint or SHIPPED, self.device)
+        self.model, self.table, self.meta = ckpt.model, ckpt.table, ckpt.meta
+        self.model_id = str(self.meta.get("model_id", "voiceclone-acoustic"))
+        self.watermark = watermark
+        self._frontend = None
+        self._encoder = None
+        self._vocoder = None
+
+    # --- lazily loaded parts ------------------------------------------------------------------
+    @property
+    def frontend(self):
+        if self._frontend is None:
+            from voiceclone.text import TextFrontend
+
+            self._frontend = TextFrontend()
+        return self._frontend
+
+    @property
+    def encoder(self):
+        if self._encoder is None:
+            from voiceclone.encoder import load_speaker_encoder
+
+            self._encoder = load_speaker_encoder(self.device)
+        return self._encoder
+
+    @property
+    def vocoder(self):
+        if self._vocoder is None:
+            from voiceclone.vocoder import load_vocoder
+
+            self._vocoder = load_vocoder(self.device)
+        return self._vocoder
+
+    # --- voices ----------------------------------------------------------------------------------
+    def voice(self, source: "str | os.PathLike | Sequence[str | os.PathLike] | Voice | None" = None) -> Voice:
+        """A Voice from reference audio file(s) and/or .npz profile(s); None gives the default voice."""
+        if isinstance(source, Voice):
+            return source
+        if source is None:
+            return self.default_voice()
+        from voiceclone.encoder import load_voice
+
+        paths = [source] if isinstance(source, (str, os.PathLike)) else list(source)
+        profile = load_voice(paths, self.encoder)
+        return voice_from_profile(profile, ", ".join(str(p) for p in paths))
+
+    def default_voice(self) -> Voice:
+        """The built-in voice shipped with the checkpoint (a stored profile)."""
+        from voiceclone.encoder import VoiceProfile
+
+        return voice_from_profile(VoiceProfile.load(DEFAULT_VOICE), "default voice")
+
+    # --- synthesis -------------------------------------------------------------------------------
+    def mel(self, text: str, voice: Voice, speed: float = 1.0, pitch: float = 0.0) -> np.ndarray:
+        """Log-mel (80, frames) for ``text``: split into chunks, each synthesised, joined with pauses."""
+        _check_range("speed", speed, SPEED_RANGE)
+        _check_range("pitch", pitch, PITCH_RANGE)
+        if len(text) > MAX_TEXT_CHARS:
+            raise VoiceCloneError(f"text is {len(text):,} characters; one call speaks at most {MAX_TEXT_CHARS:,} "
+                                  f"(split it, or use --text-file with --out-dir for one file per line)")
+        chunks = self.frontend.chunks(text)
+        speaker = torch.from_numpy(np.asarray(voice.embedding, np.float32))[None].to(self.device)
+        mean = torch.tensor([voice.logf0_mean + pitch * np.log(2) / 12], device=self.device)
+        std = torch.tensor([voice.logf0_std], device=self.device)
+        silence = np.full((VOCODER_MEL.n_mels, int(PAUSE_S * SAMPLE_RATE / VOCODER_MEL.hop_length)),
+                          np.log(VOCODER_MEL.log_floor), np.float32)
+        pieces = []
+        for i, chunk in enumerate(chunks):
+            ids = torch.tensor([self.frontend.encode(chunk, self.table)], device=self.device)
+            mel, _ = self.model.infer(ids, speaker, mean, std, speed=speed)
+            if i:
+                pieces.append(silence)
+            pieces.append(mel[0].float().cpu().numpy())
+        return np.concatenate(pieces, axis=1)
+
+    def speak(self, text: str, voice: Voice | None = None, speed: float = 1.0, pitch: float = 0.0) -> tuple[np.ndarray, int]:
+        """Waveform (float32) and sample rate for ``text`` in ``voice`` (default voice if None).
+
+        ``speed`` scales the speaking rate (0.5-2.0), ``pitch`` shifts the voice in semitones (-12..12).
+        The output carries the voiceclone watermark unless the cloner was made with watermark=False.
+        """
+        from voiceclone.vocoder import vocode
+
+        voice = self.voice(voice)
+        audio = vocode(self.vocoder, self.mel(text, voice, speed, pitch))
+        if self.watermark:
+            from voiceclone.watermark import embed_watermark
+
+            audio = embed_watermark(audio, SAMPLE_RATE)
+        return audio.astype(np.float32), SAMPLE_RATE
+
+    def provenance(self, voice: Voice) -> dict:
+        """The provenance record of an output made with ``voice`` by this cloner."""
+        from voiceclone.watermark import DEFAULT_KEY
+        from voiceclone.watermark.provenance import make_provenance
+
+        return make_provenance(self.model_id, list(voice.reference_sha256), self.watermark,
+                               key_id=DEFAULT_KEY.key_id if self.watermark else None)
+
+    def speak_to_file(self, text: str, path: str | os.PathLike, voice: Voice | None = None, speed: float = 1.0,
+                      pitch: float = 0.0, provenance_json: str | os.PathLike | None = None) -> Path:
+        """Speak and write the result atomically, with provenance tags (and a JSON sidecar if asked)."""
+        from voiceclone.audio import save_audio
+        from voiceclone.watermark.provenance import provenance_tags, write_sidecar
+
+        voice = self.voice(voice)
+        audio, sr = self.speak(text, voice, speed, pitch)
+        record = self.provenance(voice)
+        out = save_audio(path, audio, sr, metadata=provenance_tags(record))
+        if provenance_json is not None:
+            write_sidecar(provenance_json, record)
+        return out
+
+
+def _check_range(name: str, value: float, bounds: tuple[float, float]) -> None:
+    if not (bounds[0] <= value <= bounds[1]):
+        raise VoiceCloneError(f"--{name} {value} is out of range; use a value from {bounds[0]} to {bounds[1]}")
