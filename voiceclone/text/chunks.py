@@ -75,16 +75,18 @@ def _words(piece: str) -> list[str]:
 
 
 def _word_groups(words: list[str], parts: int) -> list[list[str]]:
-    """`words` in `parts` consecutive groups of near-equal character length."""
+    """`words` in `parts` (at most one per word) non-empty consecutive groups of near-equal length."""
+    parts = min(parts, len(words))
     total = sum(len(w) + 1 for w in words)
-    groups: list[list[str]] = [[]]
+    cuts = [0]
     done = 0
-    for word in words:
-        if groups[-1] and done >= total * len(groups) / parts and len(groups) < parts:
-            groups.append([])
-        groups[-1].append(word)
+    for i, word in enumerate(words[:-1], 1):
         done += len(word) + 1
-    return groups
+        groups_left = parts - len(cuts)
+        must_cut = len(words) - i == groups_left          # one word left for each group still to come
+        if groups_left and (must_cut or done >= total * len(cuts) / parts):
+            cuts.append(i)
+    return [words[a:b] for a, b in zip(cuts, [*cuts[1:], len(words)])]
 
 
 def _end_with_pause(piece: str) -> str:
