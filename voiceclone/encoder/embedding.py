@@ -8,7 +8,8 @@ resemblyzer's ``embed_utterance`` on the same waveform.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import torch
@@ -22,6 +23,9 @@ MIN_COVERAGE = 0.75
 """Keep the last window when at least this fraction of it holds real audio."""
 MAX_PARTIALS_PER_CALL = 512
 """Partial windows sent through the network at once (bounds memory on long batches)."""
+THREADED_FROM = 64
+"""On CPU, fewer partial windows than this run on one thread: each LSTM step is a GEMM too small
+for threads to pay off, and the 480 sequential fork/joins are slow on a busy machine."""
 
 
 def partial_starts(n_samples: int, partial_frames: int, rate: float = PARTIAL_RATE,
@@ -36,6 +40,17 @@ def partial_starts(n_samples: int, partial_frames: int, rate: float = PARTIAL_RA
     if coverage < min_coverage and len(starts) > 1:
         starts = starts[:-1]
     return starts
+
+
+@contextmanager
+def _cpu_threads(n: int) -> Iterator[None]:
+    """Temporarily cap torch's intra-op threads at ``n``."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(min(n, previous))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def _partials(wavs: Sequence[np.ndarray], partial_frames: int) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +77,8 @@ def embed_batch(encoder: SpeakerEncoder, wavs: Sequence[np.ndarray]) -> np.ndarr
         return np.zeros((0, encoder.config.embedding_size), dtype=np.float32)
     windows, counts = _partials(wavs, encoder.config.partial_frames)
     out = []
-    with torch.inference_mode():
+    small = encoder.device.type == "cpu" and len(windows) < THREADED_FROM
+    with torch.inference_mode(), _cpu_threads(1) if small else nullcontext():
         for first in range(0, len(windows), MAX_PARTIALS_PER_CALL):
             chunk = torch.from_numpy(windows[first:first + MAX_PARTIALS_PER_CALL]).to(encoder.device)
             out.append(encoder(chunk).float().cpu().numpy())

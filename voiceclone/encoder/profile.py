@@ -21,6 +21,9 @@ from voiceclone.encoder.loading import default_weights_path, load_speaker_encode
 from voiceclone.encoder.model import EncoderConfig, SpeakerEncoder
 from voiceclone.encoder.reference import prepare_reference_file
 from voiceclone.errors import VoiceCloneError
+from voiceclone.audio import resample
+from voiceclone.features import VOCODER_MEL
+from voiceclone.features.pitch import logf0_statistics
 
 PROFILE_FORMAT = "voiceclone-voice-profile/1"
 PROFILE_SUFFIX = ".npz"
@@ -38,6 +41,10 @@ class VoiceProfile:
     speech_s: tuple[float, ...]
     """Seconds of speech found in each reference."""
     encoder_version: str
+    logf0_mean: float = float("nan")
+    """Mean log-F0 (natural log of Hz) over the references' voiced frames: the voice's register."""
+    logf0_std: float = float("nan")
+    """Standard deviation of that log-F0: the voice's pitch range."""
 
     @property
     def total_speech_s(self) -> float:
@@ -71,6 +78,7 @@ class VoiceProfile:
                     sha256=np.array(self.sha256, dtype=str),
                     speech_s=np.array(self.speech_s, dtype=np.float64),
                     encoder_version=np.array(self.encoder_version),
+                    logf0=np.array([self.logf0_mean, self.logf0_std], dtype=np.float64),
                 )
             os.replace(tmp, path)
         except OSError as exc:
@@ -97,12 +105,19 @@ class VoiceProfile:
             sha = tuple(str(s) for s in fields["sha256"])
             speech = tuple(float(s) for s in fields["speech_s"])
             version = str(fields["encoder_version"])
+            logf0 = np.asarray(fields.get("logf0", [np.nan, np.nan]), dtype=np.float64).reshape(2)
         except (KeyError, TypeError, ValueError):
             raise VoiceCloneError(f"{path}: voice profile is damaged (fields missing or of the wrong type)") from None
         if (embedding.shape != (EncoderConfig().embedding_size,) or not np.all(np.isfinite(embedding))
                 or abs(float(np.linalg.norm(embedding)) - 1.0) > 1e-3 or not (len(sources) == len(sha) == len(speech))):
             raise VoiceCloneError(f"{path}: voice profile is damaged (bad embedding or provenance)")
-        return cls(embedding, sources, sha, speech, version)
+        return cls(embedding, sources, sha, speech, version, float(logf0[0]), float(logf0[1]))
+
+
+def _pitch(audio16k: np.ndarray) -> tuple[float, float]:
+    """Log-F0 mean and std of a prepared 16 kHz reference, measured on the vocoder's frames."""
+    mean, std, _ = logf0_statistics(resample(audio16k, 16000, VOCODER_MEL.sample_rate))
+    return mean, std
 
 
 def _file_sha256(path: Path) -> str:
@@ -125,7 +140,21 @@ def combine_profiles(profiles: Sequence[VoiceProfile]) -> VoiceProfile:
         tuple(s for p in profiles for s in p.sha256),
         tuple(s for p in profiles for s in p.speech_s),
         versions.pop(),
+        *_pooled_pitch(profiles),
     )
+
+
+def _pooled_pitch(profiles: Sequence[VoiceProfile]) -> tuple[float, float]:
+    """Log-F0 mean and std of several profiles pooled, weighted by their seconds of speech."""
+    known = [p for p in profiles if np.isfinite(p.logf0_mean)]
+    if not known:
+        return float("nan"), float("nan")
+    w = np.array([max(p.total_speech_s, 1e-3) for p in known])
+    means = np.array([p.logf0_mean for p in known])
+    stds = np.array([p.logf0_std for p in known])
+    mean = float(np.sum(w * means) / w.sum())
+    var = float(np.sum(w * (stds**2 + (means - mean) ** 2)) / w.sum())
+    return mean, float(np.sqrt(var))
 
 
 def build_profile(paths: Sequence[str | os.PathLike], encoder: SpeakerEncoder | None = None) -> VoiceProfile:
@@ -137,7 +166,7 @@ def build_profile(paths: Sequence[str | os.PathLike], encoder: SpeakerEncoder | 
     prepared = [prepare_reference_file(p) for p in paths]
     embeddings = embed_batch(encoder, [r.audio for r in prepared])
     parts = [
-        VoiceProfile(e, (p.name,), (_file_sha256(p),), (r.speech_s,), encoder.version)
+        VoiceProfile(e, (p.name,), (_file_sha256(p),), (r.speech_s,), encoder.version, *_pitch(r.audio))
         for p, r, e in zip(paths, prepared, embeddings)
     ]
     return combine_profiles(parts)

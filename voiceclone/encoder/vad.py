@@ -9,8 +9,10 @@ are widened so pauses up to ~0.2 s inside speech are kept, as resemblyzer's trim
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+from scipy.signal import butter, sosfilt
 
 
 @dataclass(frozen=True)
@@ -43,15 +45,18 @@ def _moving_average(flags: np.ndarray, width: int) -> np.ndarray:
     return total[width - 1:] / width
 
 
+@lru_cache(maxsize=4)
+def _band_filter(sample_rate: int, band_hz: tuple[float, float]) -> np.ndarray:
+    high = min(band_hz[1], 0.45 * sample_rate)
+    return butter(6, (band_hz[0], high), btype="bandpass", fs=sample_rate, output="sos")
+
+
 def band_level_db(audio: np.ndarray, sample_rate: int, window: int, band_hz: tuple[float, float]) -> np.ndarray:
-    """Level in dB of each consecutive ``window``-sample block, counting only ``band_hz``."""
+    """Level in dB (re full scale) of each consecutive ``window``-sample block, within ``band_hz`` only."""
     n = len(audio) // window
-    n_fft = 1 << int(np.ceil(np.log2(window)))
-    blocks = audio[: n * window].reshape(n, window) * np.hanning(window).astype(np.float32)
-    power = np.abs(np.fft.rfft(blocks, n=n_fft, axis=1)) ** 2
-    freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
-    band = (freqs >= band_hz[0]) & (freqs < band_hz[1])
-    return 10.0 * np.log10(np.maximum(power[:, band].sum(axis=1) / (window * window), 1e-20))
+    filtered = sosfilt(_band_filter(sample_rate, band_hz), audio[: n * window].astype(np.float64))
+    power = np.mean(np.square(filtered.reshape(n, window)), axis=1)
+    return 10.0 * np.log10(np.maximum(power, 1e-20))
 
 
 def voiced_windows(audio: np.ndarray, sample_rate: int, config: VadConfig = VAD) -> np.ndarray:
