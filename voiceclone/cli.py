@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -37,6 +37,60 @@ def _root(
     ] = False,
 ) -> None:
     """Offline voice cloning: speak any text in the voice of a few seconds of reference audio."""
+
+
+@app.command()
+def speak(
+    text: Annotated[Optional[str], typer.Argument(help="The text to speak (or use --text-file).")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Output audio file (.wav, .flac or .ogg).")] = None,
+    ref: Annotated[Optional[list[Path]], typer.Option("--ref", help="Reference recording of the voice to clone (3-10 s of clear speech); repeat for several.")] = None,
+    voice: Annotated[Optional[list[Path]], typer.Option("--voice", help="A voice profile made by 'voiceclone embed' (.npz); repeat to average several.")] = None,
+    text_file: Annotated[Optional[Path], typer.Option("--text-file", help="Read the text from a UTF-8 file. With --out-dir, one output per non-empty line.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Batch mode: write line N of --text-file to OUT_DIR/NNNN.wav.")] = None,
+    speed: Annotated[float, typer.Option("--speed", help="Speaking rate, 0.5 (slow) to 2.0 (fast).")] = 1.0,
+    pitch: Annotated[float, typer.Option("--pitch", help="Pitch shift in semitones, -12 to 12.")] = 0.0,
+    device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    no_watermark: Annotated[bool, typer.Option("--no-watermark", help="Do not watermark the output (recorded in the file's metadata).")] = False,
+    provenance_json: Annotated[Optional[Path], typer.Option("--provenance-json", help="Also write the provenance record as a JSON sidecar here (with --out-dir: NNNN.json beside each file).")] = None,
+) -> None:
+    """Speak text in a cloned voice (--ref / --voice) or in the built-in default voice.
+
+    Examples: voiceclone speak --ref me.wav "Hello there." -o hello.wav;
+    voiceclone speak --voice me.npz --text-file book.txt -o book.wav;
+    voiceclone speak --text-file lines.txt --out-dir clips/
+    """
+    from voiceclone.pipeline import VoiceCloner
+
+    sources = [*(ref or []), *(voice or [])]
+    if (text is None) == (text_file is None):
+        raise VoiceCloneError("give the text either as an argument or with --text-file (not both)")
+    if out_dir is None and output is None:
+        raise VoiceCloneError("say where to write the audio: -o OUT.wav (or --out-dir DIR with --text-file)")
+    if out_dir is not None and (text_file is None or output is not None):
+        raise VoiceCloneError("--out-dir needs --text-file and replaces -o")
+    if text_file is not None:
+        try:
+            text = text_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise VoiceCloneError(f"{text_file}: cannot read the text file ({exc})") from None
+    cloner = VoiceCloner(device=device, watermark=not no_watermark)
+    chosen = cloner.voice(sources or None)
+    if out_dir is None:
+        path = cloner.speak_to_file(text, output, chosen, speed, pitch, provenance_json)
+        typer.echo(f"{path}: spoken in {chosen.description}")
+        return
+    from tqdm import tqdm
+
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise VoiceCloneError(f"{text_file}: no non-empty lines to speak")
+    if not out_dir.is_dir():
+        raise VoiceCloneError(f"{out_dir}: output folder does not exist")
+    width = max(4, len(str(len(lines))))
+    for i, line in enumerate(tqdm(lines, desc="speaking", unit="line"), start=1):
+        sidecar = out_dir / f"{i:0{width}d}.json" if provenance_json is not None else None
+        cloner.speak_to_file(line, out_dir / f"{i:0{width}d}.wav", chosen, speed, pitch, sidecar)
+    typer.echo(f"{out_dir}: {len(lines)} files spoken in {chosen.description}")
 
 
 @app.command()
@@ -70,6 +124,149 @@ def vocode(
     waveform = copy_synthesis(generator, load_audio(audio, rate))
     save_audio(output, waveform, rate)
     typer.echo(f"{output}: {len(waveform) / rate:.2f} s vocoded at {rate} Hz")
+
+
+@app.command()
+def embed(
+    references: Annotated[
+        list[Path], typer.Argument(help="Reference audio of one speaker (wav, flac, ...) or .npz voice profiles.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the .npz voice profile.")],
+    device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
+) -> None:
+    """Build a voice profile: the speaker embedding averaged over the references, with their provenance."""
+    import warnings
+
+    from voiceclone.encoder import load_speaker_encoder, load_voice
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        profile = load_voice(references, load_speaker_encoder(device))
+    for warning in caught:
+        typer.echo(f"warning: {warning.message}", err=True)
+    profile.save(output)
+    typer.echo(f"{output}: {profile.summary()}")
+
+
+@app.command()
+def text(
+    text: Annotated[str, typer.Argument(help="English text to read; '-' reads it from standard input.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"words", "phonemes", "ids", "chunks"} as JSON.')
+    ] = False,
+    max_phonemes: Annotated[int, typer.Option("--max-phonemes", min=1, help="Chunk limit in phoneme tokens.")] = 200,
+    max_words: Annotated[int, typer.Option("--max-words", min=1, help="Chunk limit in words.")] = 25,
+) -> None:
+    """Show what the text front end makes of a text: normalised words, phonemes, ids and chunks."""
+    import json
+
+    from voiceclone.text import DEFAULT_TABLE, TextFrontend
+
+    if text == "-":
+        text = sys.stdin.read()
+    frontend = TextFrontend()
+    words = frontend.normalise(text)
+    phonemes = frontend.phonemise(text)
+    ids = DEFAULT_TABLE.encode(phonemes)
+    chunks = frontend.chunks(text, max_phonemes=max_phonemes, max_words=max_words)
+    if as_json:
+        result = {"words": words, "phonemes": phonemes, "ids": ids, "chunks": chunks,
+                  "table_version": DEFAULT_TABLE.version}
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(f"words:    {words}")
+    typer.echo(f"phonemes: {''.join(phonemes)}")
+    typer.echo(f"ids:      {' '.join(map(str, ids))} (table v{DEFAULT_TABLE.version})")
+    for i, chunk in enumerate(chunks, 1):
+        typer.echo(f"chunk {i}:  {chunk}")
+
+
+@app.command("eval")
+def eval_(
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode",
+            help="real: judge the reference recordings against their transcripts (the judges' ceiling). "
+            "copy: judge HiFi-GAN copy-synthesis of the references. clone: speak every sentence in each "
+            "reference voice with --system. peer: the same sentences from Piper's 'joe' voice (a mature "
+            "single-speaker TTS that cannot clone). dir: judge files made by any system, listed in --outputs.",
+        ),
+    ],
+    refs: Annotated[
+        Path,
+        typer.Option("--refs", help="Tab-separated table of real reference voices: path, speaker, optional text "
+                     "(relative paths resolve against the table's folder). recipes/dev_split.py writes one."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for results.json, summary.md and the PNG plots.")],
+    sentences: Annotated[
+        Path | None,
+        typer.Option("--sentences", help="Text file, one sentence per line, for clone and peer modes "
+                     "(default: 24 plain sentences shipped with voiceclone)."),
+    ] = None,
+    outputs: Annotated[
+        Path | None,
+        typer.Option("--outputs", help="dir mode: table of files to judge: path, speaker, text, optional "
+                     "reference (a path from --refs)."),
+    ] = None,
+    system: Annotated[
+        str, typer.Option("--system", help="clone mode: which system speaks (voiceclone, piper-joe, ...).")
+    ] = "voiceclone",
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="Use at most this many reference voices, drawn with --seed (0: all).")
+    ] = 0,
+    sentences_per_voice: Annotated[
+        int, typer.Option("--sentences-per-voice", min=0,
+                          help="Speak only this many sentences per voice, taken in turn from a seeded order (0: all).")
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for voice and sentence selection and for synthesis.")] = 0,
+    device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    save_audio: Annotated[
+        bool, typer.Option("--save-audio", help="Also keep every output as out/audio/<key>.wav, with a dir-mode table.")
+    ] = False,
+    plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the SECS and mel spectrogram PNGs.")] = True,
+    progress: Annotated[bool, typer.Option("--progress/--quiet", help="Show a progress bar.")] = True,
+) -> None:
+    """Judge speech by numbers: WER/CER (pocketsphinx), speaker similarity and identification (GE2E),
+    pitch distance, DNSMOS and real-time factor, per utterance and per system."""
+    from voiceclone.evaluation import EvalConfig, evaluate
+    from voiceclone.evaluation.data import DEFAULT_SENTENCES
+    from voiceclone.evaluation.report import markdown_table
+
+    config = EvalConfig(mode=mode, out=out, refs=refs, sentences=sentences or DEFAULT_SENTENCES, outputs=outputs,
+                        system=system, limit=limit, sentences_per_voice=sentences_per_voice, seed=seed,
+                        device=device, save_audio=save_audio, plots=plots, progress=progress)
+    result = evaluate(config)
+    typer.echo(markdown_table(result["summary"]), nl=False)
+    typer.echo(f"written to {out}/ (results.json, summary.md{', plots' if plots else ''})")
+
+
+@app.command()
+def detect(
+    files: Annotated[list[Path], typer.Argument(help="Audio files to check (wav, flac, ogg, mp3).")],
+    json_lines: Annotated[
+        bool, typer.Option("--json", help='One JSON object per line: {"file", "watermarked", "score", "payload"}.')
+    ] = False,
+) -> None:
+    """Report whether each file carries the voiceclone watermark, its score and payload.
+
+    Exit code 0 when every file was checked, whatever was found; 1 when any file could not be
+    read (it gets an error line and the others are still checked).
+    """
+    import json
+
+    from voiceclone.watermark.report import detect_file, format_line
+
+    failed = 0
+    for path in files:
+        result = detect_file(path)
+        failed += "error" in result
+        if json_lines:
+            typer.echo(json.dumps(result))
+        else:
+            typer.echo(format_line(result), err="error" in result)
+    if failed:
+        raise VoiceCloneError(f"{failed} of {len(files)} files could not be checked")
 
 
 def main() -> None:

@@ -21,7 +21,8 @@ class Split:
 
     @classmethod
     def load(cls, path: Path) -> "Split":
-        data = np.load(path, allow_pickle=False)
+        with np.load(path, allow_pickle=False) as npz:
+            data = {key: npz[key] for key in npz.files}  # each npz[key] access reads the array again
         mo = data["mel_offsets"]
         mels = [data["mel"][:, a:b] for a, b in zip(mo[:-1], mo[1:])]
         f0s = [data["f0"][a:b] for a, b in zip(mo[:-1], mo[1:])]

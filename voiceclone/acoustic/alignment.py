@@ -39,7 +39,8 @@ class Aligner(nn.Module):
         """
         q = self.query(mel).transpose(1, 2)  # B T D
         k = self.key(text).transpose(1, 2)  # B L D
-        dist = (q[:, :, None, :] - k[:, None, :, :]).pow(2).sum(-1)  # B T L
+        # squared distances by expansion: one batched matmul instead of a (B, T, L, D) tensor
+        dist = q.pow(2).sum(-1, keepdim=True) + k.pow(2).sum(-1)[:, None, :] - 2 * q @ k.transpose(1, 2)
         logits = -self.temperature * dist
         logits = logits.masked_fill(~text_mask[:, None, :], -1e4)
         logp = F.log_softmax(logits, dim=-1) + prior

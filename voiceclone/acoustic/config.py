@@ -22,7 +22,7 @@ class AcousticConfig:
     predictor_channels: int = 128
     predictor_kernel: int = 3
     decoder_channels: int = 192
-    decoder_kernel: int = 5
+    decoder_kernel: int = 3
     decoder_dilations: tuple[int, ...] = (1, 2, 4, 1, 2, 4)
     postnet_channels: int = 128
     postnet_layers: int = 3
