@@ -22,9 +22,9 @@ def test_discriminator_shapes() -> None:
         r, f, fr, ff = mpd(real, fake)
         assert len(r) == len(f) == len(fr) == len(ff) == 5
         assert all(len(feats) == 6 for feats in fr)
-        for period, score in zip((2, 3, 5, 7, 11), r):
+        for period, score, feats in zip((2, 3, 5, 7, 11), r, fr):
             assert score.shape[0] == 2 and score.ndim == 2
-            assert fr[0][0].shape[-1] == 2  # folded by period 2
+            assert feats[0].shape[-1] == period  # folded into (time / period, period)
         r, f, fr, ff = msd(real, fake)
         assert len(r) == 3 and all(len(feats) == 8 for feats in fr)
         assert [s.shape[-1] for s in r] == sorted((s.shape[-1] for s in r), reverse=True)
