@@ -1,0 +1,124 @@
+"""Evaluation modes end to end on a few real utterances, with a fake cloner injected; peer; CLI errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voiceclone.audio import load_audio
+from voiceclone.errors import VoiceCloneError
+from voiceclone.evaluation import EvalConfig, Judges, evaluate
+from voiceclone.evaluation.asr import error_counts
+from voiceclone.evaluation.peer import PiperPeer
+from voiceclone.evaluation.runner import assign_sentences, select_references
+from voiceclone.evaluation.scoring import condition
+
+TIMING = ("synth_s", "rtf", "audio_path")
+
+
+@pytest.fixture(scope="module")
+def judges() -> Judges:
+    return Judges("cpu")
+
+
+@pytest.fixture
+def refs_table(tmp_path, tts_rows) -> Path:
+    """Two utterances of p225 and one of p226, with transcripts."""
+    picked = [r for r in tts_rows if r["speaker"] == "vctk_p225"][:2]
+    picked += [next(r for r in tts_rows if r["speaker"] == "vctk_p226")]
+    table = tmp_path / "refs.tsv"
+    table.write_text("path\tspeaker\ttext\n" + "".join(f"{r['path']}\t{r['speaker']}\t{r['text']}\n" for r in picked))
+    return table
+
+
+def parrot(text: str, reference: Path):
+    """A fake 'perfect cloner' that ignores the text and returns its reference recording."""
+    return load_audio(reference, 22050), 22050
+
+
+def test_clone_mode_with_an_injected_synthesiser_writes_a_complete_repeatable_report(tmp_path, refs_table, judges):
+    sentences = tmp_path / "sentences.txt"
+    sentences.write_text("The first sentence.\nThe second sentence.\nThe third one.\n")
+    config = EvalConfig(mode="clone", out=tmp_path / "run", refs=refs_table, sentences=sentences,
+                        sentences_per_voice=1, save_audio=True, progress=False)
+    result = evaluate(config, judges=judges, synthesise=parrot)
+    rows = result["rows"]
+    assert len(rows) == 3 and len({r["text"] for r in rows}) == 3
+    for row in rows:  # the output is the reference itself
+        assert row["secs_ref"] > 0.99 and row["speaker_id_correct"] and row["pitch_distance_st"] < 0.5
+        assert row["wer"] > 0.5 and row["rtf"] is not None
+    p225 = [r for r in rows if r["speaker"] == "vctk_p225"]
+    assert all(r["secs_speaker"] is not None for r in p225)
+    assert all(r["secs_speaker"] is None for r in rows if r["speaker"] != "vctk_p225")
+    summary = result["summary"]["voiceclone"]
+    assert summary["utterances"] == 3 and summary["speaker_id_accuracy"] == 1.0
+    for name in ("results.json", "summary.md", "secs_per_speaker.png", "mels.png", "audio/metadata.tsv"):
+        assert (config.out / name).is_file(), name
+    saved = json.loads((config.out / "results.json").read_text())
+    assert saved["summary"]["voiceclone"]["wer"] == pytest.approx(summary["wer"])
+    assert "| voiceclone |" in (config.out / "summary.md").read_text()
+
+    again = evaluate(EvalConfig(**{**config.__dict__, "out": tmp_path / "again", "save_audio": False}),
+                     judges=judges, synthesise=parrot)
+    strip = [{k: v for k, v in r.items() if k not in TIMING} for r in rows]
+    assert strip == [{k: v for k, v in r.items() if k not in TIMING} for r in again["rows"]]
+
+    # the saved (16-bit) outputs, judged as a folder from any system, score the same
+    judged = evaluate(EvalConfig(mode="dir", out=tmp_path / "dir", refs=refs_table,
+                                 outputs=config.out / "audio" / "metadata.tsv", plots=False, progress=False),
+                      judges=judges)
+    key = ("speaker", "reference", "text")
+    assert [[r[k] for k in key] for r in judged["rows"]] == [[r[k] for k in key] for r in rows]
+    assert [r["secs_ref"] for r in judged["rows"]] == pytest.approx([r["secs_ref"] for r in rows], abs=0.01)
+    assert [r["dnsmos_ovrl"] for r in judged["rows"]] == pytest.approx([r["dnsmos_ovrl"] for r in rows], abs=0.1)
+
+
+def test_real_mode_judges_the_recordings_against_their_transcripts(tmp_path, refs_table, judges):
+    result = evaluate(EvalConfig(mode="real", out=tmp_path, refs=refs_table, plots=False, progress=False),
+                      judges=judges)
+    summary = result["summary"]["real"]
+    assert summary["utterances"] == 3 and summary["wer_utterances"] == 3
+    rows = result["rows"]
+    for row in rows:  # each transcript fits its own recording better than another's
+        other = next(r["text"] for r in rows if r["text"] != row["text"])
+        assert row["wer"] < error_counts(other, row["hypothesis"]).wer
+    # half of a recording against its other half: same speaker, different words
+    assert all(0.6 < r["secs_ref"] < 0.999 for r in result["rows"])
+
+
+def test_piper_peer_speaks_offline_and_intelligibly(judges):
+    text, other = "We walked home together after the game was over.", "The doctor told him to rest for a few days."
+    audio, sr = PiperPeer().synthesise(text)
+    assert sr == 22050 and len(audio) > sr
+    hypothesis = judges.asr.transcribe(condition(audio, sr))
+    assert error_counts(text, hypothesis).wer < min(0.5, error_counts(other, hypothesis).wer), hypothesis
+
+
+def test_selection_is_seeded_and_rotates_sentences():
+    assert select_references(list(range(10)), 3, seed=0) == select_references(list(range(10)), 3, seed=0)
+    assert select_references(list(range(10)), 0, seed=0) == list(range(10))
+    picked = assign_sentences(4, 6, per_voice=3, seed=1)
+    assert all(len(p) == 3 for p in picked)
+    assert sorted(picked[0] + picked[1]) == list(range(6))  # consecutive voices take fresh sentences
+    assert assign_sentences(2, 5, per_voice=0, seed=0) == [list(range(5))] * 2
+
+
+def test_bad_configuration_is_a_clear_error(tmp_path, refs_table):
+    with pytest.raises(VoiceCloneError, match="unknown system"):
+        evaluate(EvalConfig(mode="clone", out=tmp_path, refs=refs_table, system="nope"))
+    with pytest.raises(VoiceCloneError, match="--outputs is required"):
+        evaluate(EvalConfig(mode="dir", out=tmp_path, refs=refs_table))
+
+
+def test_cli_reports_a_bad_table_in_one_line(tmp_path):
+    table = tmp_path / "refs.tsv"
+    table.write_text("file\tspeaker\n")
+    result = subprocess.run([sys.executable, "-m", "voiceclone.cli", "eval", "--mode", "real", "--refs", str(table),
+                             "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "missing column" in result.stderr
+    assert not (tmp_path / "out" / "results.json").exists()

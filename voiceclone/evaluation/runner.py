@@ -1,0 +1,234 @@
+"""Evaluation modes: what is judged (real recordings, copy-synthesis, a system's clones, a folder) and the run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voiceclone.audio import load_audio
+from voiceclone.errors import VoiceCloneError
+from voiceclone.evaluation.data import (
+    DEFAULT_SENTENCES,
+    Reference,
+    Rendered,
+    read_references,
+    read_rendered,
+    read_sentences,
+)
+from voiceclone.evaluation.scoring import JUDGE_RATE, Candidate, Judges, Scorer, summarise
+
+MODES = ("real", "copy", "clone", "peer", "dir")
+PEER_SYSTEM = "piper-joe"
+
+Synthesise = Callable[[str, Path], tuple[np.ndarray, int]]
+"""synthesise(text, reference_path) -> (float32 audio, sample rate): a system under test."""
+
+
+@dataclass(frozen=True)
+class System:
+    """A synthesiser that can be evaluated by name."""
+
+    load: Callable[[str], Synthesise]
+    """Builds the synthesise callable on a device ('auto', 'cpu', 'cuda')."""
+    clones: bool = True
+    """False for systems whose output ignores the reference: each sentence is then rendered once."""
+
+
+def _load_voiceclone(device: str) -> Synthesise:
+    from voiceclone.pipeline import VoiceCloner
+
+    cloner = VoiceCloner(device=device)
+    voices: dict[Path, object] = {}
+
+    def synthesise(text: str, reference: Path) -> tuple[np.ndarray, int]:
+        if reference not in voices:
+            voices[reference] = cloner.voice(reference)
+        return cloner.speak(text, voices[reference])
+
+    return synthesise
+
+
+def _load_piper(device: str) -> Synthesise:
+    from voiceclone.evaluation.peer import PiperPeer
+
+    peer = PiperPeer()
+    return lambda text, reference: peer.synthesise(text)
+
+
+SYSTEMS: dict[str, System] = {
+    "voiceclone": System(_load_voiceclone),
+    PEER_SYSTEM: System(_load_piper, clones=False),
+}
+"""Systems `clone` mode can run, by name; add an entry to evaluate another one."""
+
+
+@dataclass
+class EvalConfig:
+    """One evaluation run (see `voiceclone eval --help` for the meaning of each field)."""
+
+    mode: str
+    out: Path
+    refs: Path | None = None
+    sentences: Path = DEFAULT_SENTENCES
+    outputs: Path | None = None
+    system: str = "voiceclone"
+    limit: int = 0
+    sentences_per_voice: int = 0
+    seed: int = 0
+    device: str = "auto"
+    save_audio: bool = False
+    plots: bool = True
+    examples: int = 3
+    progress: bool = True
+
+
+def select_references(refs: Sequence[Reference], limit: int, seed: int) -> list[Reference]:
+    """At most ``limit`` references (0: all), drawn with ``seed``, kept in table order."""
+    if limit <= 0 or limit >= len(refs):
+        return list(refs)
+    keep = np.sort(np.random.default_rng(seed).choice(len(refs), size=limit, replace=False))
+    return [refs[i] for i in keep]
+
+
+def assign_sentences(n_refs: int, n_sentences: int, per_voice: int, seed: int) -> list[list[int]]:
+    """Sentence indices for each reference: all of them, or ``per_voice`` taken in turn from a seeded order."""
+    if per_voice <= 0 or per_voice >= n_sentences:
+        return [list(range(n_sentences)) for _ in range(n_refs)]
+    order = np.random.default_rng(seed).permutation(n_sentences)
+    return [[int(order[(i * per_voice + j) % n_sentences]) for j in range(per_voice)] for i in range(n_refs)]
+
+
+def _seed_everything(seed: int) -> None:
+    import torch
+
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+
+
+def real_candidates(refs: Sequence[Reference], audio16k: Sequence[np.ndarray]) -> Iterator[Candidate]:
+    """Each recording judged as it is; the speaker judges hear its second half (the bank holds the first)."""
+    for i, (ref, audio) in enumerate(zip(refs, audio16k)):
+        yield Candidate("real", f"real/{i:03d}_{_slug(ref.speaker)}", ref.speaker, ref.text, i, audio, JUDGE_RATE,
+                        probe=audio[len(audio) // 2:])
+
+
+def copy_candidates(refs: Sequence[Reference], device: str) -> Iterator[Candidate]:
+    """Each recording's vocoder mel through the HiFi-GAN vocoder: the ceiling any mel-based system can reach."""
+    from voiceclone.vocoder import copy_synthesis, load_vocoder
+
+    generator = load_vocoder(device)
+    rate = generator.config.sampling_rate
+    for i, ref in enumerate(refs):
+        wav = load_audio(ref.path, rate)
+        start = time.perf_counter()
+        audio = copy_synthesis(generator, wav)
+        elapsed = time.perf_counter() - start
+        yield Candidate("copy-hifigan", f"copy/{i:03d}_{_slug(ref.speaker)}", ref.speaker, ref.text, i,
+                        audio, rate, elapsed)
+
+
+def synthesis_candidates(name: str, synthesise: Synthesise, clones: bool, refs: Sequence[Reference],
+                         sentences: Sequence[str], assignment: Sequence[Sequence[int]],
+                         seed: int) -> Iterator[Candidate]:
+    """Every assigned sentence spoken for every reference; seeded per sentence, so runs repeat exactly."""
+    rendered: dict[int, tuple[np.ndarray, int, float]] = {}
+    for i, (ref, picked) in enumerate(zip(refs, assignment)):
+        for j in picked:
+            if clones or j not in rendered:
+                _seed_everything(seed + 1000 * i + j if clones else seed + j)
+                start = time.perf_counter()
+                audio, sr = synthesise(sentences[j], ref.path)
+                elapsed = time.perf_counter() - start
+                audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+                if len(audio) == 0:
+                    raise VoiceCloneError(f"system '{name}' returned no audio for sentence {j + 1}")
+                rendered[j] = (audio, int(sr), elapsed)
+            audio, sr, elapsed = rendered[j]
+            key = f"{name}/{i:03d}_{_slug(ref.speaker)}/s{j:02d}" if clones else f"{name}/s{j:02d}"
+            yield Candidate(name, key, ref.speaker, sentences[j], i, audio, sr, elapsed)
+        if clones:
+            rendered.clear()
+
+
+def dir_candidates(items: Sequence[Rendered], outputs: Path, bank_paths: Sequence[Path]) -> Iterator[Candidate]:
+    """Files made by any system, as listed in a table (path, speaker, text, optional reference)."""
+    index = {p.resolve(): i for i, p in enumerate(bank_paths)}
+    for k, item in enumerate(items):
+        reference = None
+        if item.reference is not None:
+            reference = index.get(item.reference.resolve())
+            if reference is None:
+                raise VoiceCloneError(f"{outputs}: reference {item.reference} is not in the reference table")
+        audio = load_audio(item.path, JUDGE_RATE, trim=False, normalise=False)
+        yield Candidate("dir", f"dir/{k:03d}_{_slug(item.path.stem)}", item.speaker, item.text, reference,
+                        audio, JUDGE_RATE)
+
+
+def _check(config: EvalConfig) -> None:
+    if config.mode not in MODES:
+        raise VoiceCloneError(f"unknown mode '{config.mode}'; choose one of: {', '.join(MODES)}")
+    if config.refs is None:
+        raise VoiceCloneError(f"--refs is required in '{config.mode}' mode (the table of real reference voices)")
+    if config.mode == "dir" and config.outputs is None:
+        raise VoiceCloneError("--outputs is required in 'dir' mode (the table of files to judge)")
+    if config.mode == "clone" and config.system not in SYSTEMS:
+        raise VoiceCloneError(f"unknown system '{config.system}'; choose one of: {', '.join(SYSTEMS)}")
+    if config.limit < 0 or config.sentences_per_voice < 0:
+        raise VoiceCloneError("--limit and --sentences-per-voice must be 0 (all) or positive")
+
+
+def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synthesise | None = None) -> dict:
+    """Run one evaluation and write its report into ``config.out``; returns {'summary', 'rows'}.
+
+    ``judges`` and ``synthesise`` may be passed in (tests, notebooks) to reuse loaded models or to
+    evaluate any callable in 'clone' mode instead of the system named by ``config.system``.
+    """
+    from tqdm import tqdm
+
+    from voiceclone.evaluation import report
+
+    _check(config)
+    refs = select_references(read_references(config.refs), config.limit, config.seed)
+    loaded = [load_audio(ref.path, JUDGE_RATE) for ref in refs]
+    judges = judges or Judges(config.device)
+    bank_audio = [a[: len(a) // 2] for a in loaded] if config.mode == "real" else loaded
+    scorer = Scorer.build(judges, [r.path for r in refs], [r.speaker for r in refs], bank_audio)
+
+    if config.mode == "real":
+        candidates, total = real_candidates(refs, loaded), len(refs)
+    elif config.mode == "copy":
+        candidates, total = copy_candidates(refs, config.device), len(refs)
+    elif config.mode == "dir":
+        items = read_rendered(config.outputs)
+        candidates, total = dir_candidates(items, config.outputs, [r.path for r in refs]), len(items)
+    else:
+        name = PEER_SYSTEM if config.mode == "peer" else config.system
+        system = SYSTEMS[name] if synthesise is None else System(lambda device: synthesise)
+        sentences = read_sentences(config.sentences)
+        assignment = assign_sentences(len(refs), len(sentences), config.sentences_per_voice, config.seed)
+        candidates = synthesis_candidates(name, system.load(config.device), system.clones, refs, sentences,
+                                          assignment, config.seed)
+        total = sum(len(a) for a in assignment)
+
+    config.out.mkdir(parents=True, exist_ok=True)
+    rows, examples = [], []
+    for candidate in tqdm(candidates, total=total, desc=f"eval {config.mode}", unit="utt",
+                          disable=not config.progress):
+        rows.append(scorer.score(candidate))
+        if config.save_audio:
+            rows[-1]["audio_path"] = str(report.save_candidate(config.out, candidate))
+        if len(examples) < config.examples and candidate.reference is not None and (
+            candidate.reference not in {e[0] for e in examples}
+        ):
+            examples.append((candidate.reference, candidate))
+    result = {"summary": summarise(rows), "rows": rows}
+    report.write_report(config, result, [(bank_audio[i], c) for i, c in examples])
+    return result
