@@ -123,8 +123,8 @@ class VoiceCloner:
                                   f"(split it, or use --text-file with --out-dir for one file per line)")
         chunks = self.frontend.chunks(text)
         speaker = torch.from_numpy(np.asarray(voice.embedding, np.float32))[None].to(self.device)
-        mean = torch.tensor([voice.logf0_mean + pitch * np.log(2) / 12], device=self.device)
-        std = torch.tensor([voice.logf0_std], device=self.device)
+        mean = torch.tensor([voice.logf0_mean + pitch * np.log(2) / 12], dtype=torch.float32, device=self.device)
+        std = torch.tensor([voice.logf0_std], dtype=torch.float32, device=self.device)
         silence = np.full((VOCODER_MEL.n_mels, int(PAUSE_S * SAMPLE_RATE / VOCODER_MEL.hop_length)),
                           np.log(VOCODER_MEL.log_floor), np.float32)
         pieces = []

@@ -1,0 +1,77 @@
+"""End-to-end real-time factor: text -> waveform with the models loaded, per stage.
+
+RTF = synthesis seconds / audio seconds, median of repeated runs after warm-up, on CPU
+with 1 and 2 threads (and CUDA when available). Peer: the vocoder alone on the same mel,
+so the table shows what the acoustic model and text front end add on top.
+
+    python benchmarks/rtf.py [--repeats 7] [--text "..."]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from common import median_time, set_threads, write_json
+from voiceclone.pipeline import SAMPLE_RATE, VoiceCloner
+from voiceclone.vocoder import vocode
+from voiceclone.watermark import embed_watermark
+
+TEXT = "The old lighthouse keeper walked slowly along the rocky shore."  # ten words
+
+
+def stage_times(cloner: VoiceCloner, voice, text: str) -> dict[str, float]:
+    """Seconds spent in each stage of one synthesis."""
+    t0 = time.perf_counter()
+    chunks = cloner.frontend.chunks(text)
+    _ = [cloner.frontend.encode(c, cloner.table) for c in chunks]
+    t1 = time.perf_counter()
+    mel = cloner.mel(text, voice)
+    t2 = time.perf_counter()
+    audio = vocode(cloner.vocoder, mel)
+    t3 = time.perf_counter()
+    embed_watermark(audio, SAMPLE_RATE)
+    t4 = time.perf_counter()
+    return {"text": t1 - t0, "acoustic_incl_text": t2 - t1, "vocoder": t3 - t2, "watermark": t4 - t3,
+            "audio_s": len(audio) / SAMPLE_RATE}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--text", default=TEXT)
+    args = parser.parse_args()
+
+    rows = []
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    for device in devices:
+        cloner = VoiceCloner(device=device)
+        voice = cloner.default_voice()
+        for threads in ((1, 2) if device == "cpu" else (2,)):
+            set_threads(threads)
+            audio, sr = cloner.speak(args.text, voice)
+            seconds = len(audio) / sr
+            total = median_time(lambda: cloner.speak(args.text, voice), repeats=args.repeats)
+            mel = cloner.mel(args.text, voice)
+            vocoder_only = median_time(lambda: vocode(cloner.vocoder, mel), repeats=args.repeats)
+            stages = [stage_times(cloner, voice, args.text) for _ in range(3)]
+            stage = {k: float(np.median([s[k] for s in stages])) for k in stages[0]}
+            rows.append({"device": device, "threads": threads, "audio_s": seconds, "total_s": total,
+                         "rtf": total / seconds, "vocoder_only_rtf": vocoder_only / seconds,
+                         "vocoder_share": vocoder_only / total, "stages_s": stage})
+    print(f"text: {args.text!r}")
+    print(f"{'device':6s} {'thr':>3s} {'audio s':>8s} {'total s':>8s} {'RTF':>6s} {'vocoder RTF':>11s} {'vocoder share':>13s}")
+    for r in rows:
+        print(f"{r['device']:6s} {r['threads']:3d} {r['audio_s']:8.2f} {r['total_s']:8.3f} {r['rtf']:6.3f} "
+              f"{r['vocoder_only_rtf']:11.3f} {100 * r['vocoder_share']:12.0f}%")
+    two = next(r for r in rows if r["device"] == "cpu" and r["threads"] == 2)
+    print(f"bar: RTF {two['rtf']:.3f} on 2 CPU threads (<= 0.35): {'passes' if two['rtf'] <= 0.35 else 'FAILS'}")
+    print("wrote", write_json("rtf", {"text": args.text, "rows": rows, "bar_rtf_2threads": 0.35,
+                                      "passes": two["rtf"] <= 0.35}))
+
+
+if __name__ == "__main__":
+    main()

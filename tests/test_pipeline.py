@@ -1,0 +1,139 @@
+"""The shipped pipeline end to end: text + voice -> watermarked waveform, controls, CLI and errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voiceclone.errors import VoiceCloneError
+from voiceclone.features.pitch import median_f0, yin_f0
+from voiceclone.pipeline import MAX_TEXT_CHARS, SAMPLE_RATE, VoiceCloner
+from voiceclone.watermark import detect_watermark
+
+SENTENCE = "The birch canoe slid on the smooth planks."
+
+
+@pytest.fixture(scope="module")
+def cloner() -> VoiceCloner:
+    return VoiceCloner(device="cpu")
+
+
+@pytest.fixture(scope="module")
+def default_audio(cloner):
+    return cloner.speak(SENTENCE)
+
+
+def test_default_voice_speaks_a_watermarked_sentence(default_audio):
+    audio, sr = default_audio
+    assert sr == SAMPLE_RATE and audio.dtype == np.float32 and np.all(np.isfinite(audio))
+    assert 1.0 < len(audio) / sr < 8.0  # eight words take a few seconds, not nothing and not forever
+    assert np.sqrt(np.mean(audio**2)) > 0.01
+    assert detect_watermark(audio, sr).watermarked
+
+
+def test_speed_changes_duration(cloner):
+    slow, _ = cloner.speak(SENTENCE, speed=0.7)
+    fast, _ = cloner.speak(SENTENCE, speed=1.5)
+    assert len(slow) > 1.6 * len(fast)
+
+
+def test_pitch_shift_moves_f0(cloner):
+    voice = cloner.default_voice()
+    low = median_f0(yin_f0(cloner.speak(SENTENCE, voice, pitch=-4.0)[0]))
+    high = median_f0(yin_f0(cloner.speak(SENTENCE, voice, pitch=4.0)[0]))
+    assert 12 * np.log2(high / low) > 4.0  # asked for 8 semitones apart
+
+
+def test_voice_conditioning_changes_the_output(cloner):
+    voice = cloner.default_voice()
+    other = type(voice)(-voice.embedding, voice.logf0_mean + 0.5, voice.logf0_std, (), "other")
+    a = cloner.mel(SENTENCE, voice)
+    b = cloner.mel(SENTENCE, other)
+    n = min(a.shape[1], b.shape[1])
+    assert np.mean(np.abs(a[:, :n] - b[:, :n])) > 0.1
+
+
+def test_long_text_is_chunked_with_pauses(cloner):
+    text = " ".join([SENTENCE] * 6)
+    mel = cloner.mel(text, cloner.default_voice())
+    single = cloner.mel(SENTENCE, cloner.default_voice())
+    assert mel.shape[1] > 5 * single.shape[1]
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"speed": 0.1}, "speed"), ({"pitch": 30.0}, "pitch"),
+])
+def test_bad_controls(cloner, kwargs, match):
+    with pytest.raises(VoiceCloneError, match=match):
+        cloner.mel(SENTENCE, cloner.default_voice(), **kwargs)
+
+
+def test_empty_and_huge_text(cloner):
+    with pytest.raises(VoiceCloneError):
+        cloner.mel("   ", cloner.default_voice())
+    with pytest.raises(VoiceCloneError, match="characters"):
+        cloner.mel("a" * (MAX_TEXT_CHARS + 1), cloner.default_voice())
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(VoiceCloneError, match="missing"):
+        VoiceCloner(device="cpu", checkpoint=tmp_path)
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "voiceclone.cli", *args], capture_output=True, text=True, timeout=600)
+
+
+def test_cli_speak_writes_file_with_provenance(tmp_path):
+    out, sidecar = tmp_path / "hi.wav", tmp_path / "hi.json"
+    result = run("speak", "Hello there.", "-o", str(out), "--provenance-json", str(sidecar), "--device", "cpu")
+    assert result.returncode == 0, result.stderr
+    audio, sr = sf.read(out, dtype="float32")
+    assert sr == SAMPLE_RATE and detect_watermark(audio, sr).watermarked
+    record = json.loads(sidecar.read_text())
+    assert record["watermarked"] is True and record["model_id"]
+
+
+def test_cli_no_watermark_is_recorded(tmp_path):
+    out = tmp_path / "plain.wav"
+    result = run("speak", "Hello there.", "-o", str(out), "--no-watermark", "--device", "cpu")
+    assert result.returncode == 0, result.stderr
+    with sf.SoundFile(out) as handle:
+        assert "NOT watermarked" in handle.copy_metadata().get("software", "")
+
+
+def test_cli_batch_mode(tmp_path):
+    lines = tmp_path / "lines.txt"
+    lines.write_text("First line.\n\nSecond line here.\n")
+    result = run("speak", "--text-file", str(lines), "--out-dir", str(tmp_path), "--device", "cpu")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.glob("*.wav")) == ["0001.wav", "0002.wav"]
+
+
+@pytest.mark.parametrize("args,match", [
+    (["speak", "", "-o", "{tmp}/x.wav"], "empty"),
+    (["speak", "Hi.", "--ref", "{tmp}/missing.wav", "-o", "{tmp}/x.wav"], "no such file"),
+    (["speak", "Hi.", "-o", "{tmp}/nodir/x.wav"], "does not exist"),
+    (["speak", "Hi."], "-o OUT.wav"),
+    (["speak", "Hi.", "-o", "{tmp}/x.wav", "--speed", "9"], "out of range"),
+])
+def test_cli_errors_are_one_line(tmp_path, args, match):
+    result = run(*[a.format(tmp=tmp_path) for a in args])
+    assert result.returncode == 1, result.stdout
+    assert match.lower() in result.stderr.lower() and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_clone_from_reference_file(cloner, data_dir):
+    ref = sorted((data_dir / "voices" / "librispeech").glob("*.flac"))[0]
+    voice = cloner.voice(ref)
+    audio, sr = cloner.speak(SENTENCE, voice)
+    assert len(audio) > sr and np.isfinite(voice.logf0_mean)
