@@ -198,10 +198,6 @@ def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synth
     _check(config)
     refs = select_references(read_references(config.refs), config.limit, config.seed)
     loaded = [load_audio(ref.path, JUDGE_RATE) for ref in refs]
-    judges = judges or Judges(config.device)
-    bank_audio = [a[: len(a) // 2] for a in loaded] if config.mode == "real" else loaded
-    scorer = Scorer.build(judges, [r.path for r in refs], [r.speaker for r in refs], bank_audio)
-
     if config.mode == "real":
         candidates, total = real_candidates(refs, loaded), len(refs)
     elif config.mode == "copy":
@@ -217,6 +213,10 @@ def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synth
         candidates = synthesis_candidates(name, system.load(config.device), system.clones, refs, sentences,
                                           assignment, config.seed)
         total = sum(len(a) for a in assignment)
+
+    judges = judges or Judges(config.device)  # after the system loaded, so its errors come first
+    bank_audio = [a[: len(a) // 2] for a in loaded] if config.mode == "real" else loaded
+    scorer = Scorer.build(judges, [r.path for r in refs], [r.speaker for r in refs], bank_audio)
 
     config.out.mkdir(parents=True, exist_ok=True)
     rows, examples = [], []
