@@ -197,3 +197,12 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
         save_audio(out, np.zeros(200, np.float32) + 0.2, 22050)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.wav"]
+
+
+def test_saved_files_get_normal_permissions(tmp_path):
+    import os
+
+    out = save_audio(tmp_path / "perm.wav", np.zeros(100, np.float32) + 0.1, 22050)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from voiceclone.acoustic.config import AcousticConfig
+from voiceclone.atomic import atomic_write
 from voiceclone.acoustic.model import AcousticModel
 from voiceclone.errors import VoiceCloneError
 from voiceclone.text import PhonemeTable
@@ -30,26 +30,15 @@ class AcousticCheckpoint:
     meta: dict
 
 
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_checkpoint(folder: str | os.PathLike, model: AcousticModel, table: PhonemeTable, meta: dict) -> Path:
     """Write the three files into ``folder`` (created if needed), each atomically."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    _atomic_write(folder / WEIGHTS, lambda p: save_file(state, p))
+    atomic_write(folder / WEIGHTS, lambda p: save_file(state, str(p)))
     config = {"model": model.cfg.to_dict(), "meta": meta}
-    _atomic_write(folder / CONFIG, lambda p: Path(p).write_text(json.dumps(config, indent=1)))
-    _atomic_write(folder / PHONEMES, lambda p: Path(p).write_text(table.to_json()))
+    atomic_write(folder / CONFIG, lambda p: p.write_text(json.dumps(config, indent=1)))
+    atomic_write(folder / PHONEMES, lambda p: p.write_text(table.to_json()))
     return folder
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from voiceclone.atomic import atomic_write
 from voiceclone.audio.processing import MIN_DURATION_S, normalise_level, resample, to_mono, trim_silence
 from voiceclone.errors import VoiceCloneError
 
@@ -78,25 +78,13 @@ def save_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, *, 
     fmt = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}.get(path.suffix.lower())
     if fmt is None:
         raise VoiceCloneError(f"{path}: unsupported output extension '{path.suffix}'; use .wav, .flac or .ogg")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise VoiceCloneError(f"{path}: output folder {folder} does not exist")
     subtype = {"WAV": "PCM_16", "FLAC": "PCM_16", "OGG": "VORBIS"}[fmt]
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise VoiceCloneError(f"{path}: cannot write to {folder} ({exc.strerror})") from None
-    os.close(fd)
-    try:
-        with sf.SoundFile(tmp, "w", samplerate=int(sample_rate), channels=1, format=fmt, subtype=subtype) as out:
+
+    def write(tmp: Path) -> None:
+        with sf.SoundFile(str(tmp), "w", samplerate=int(sample_rate), channels=1, format=fmt, subtype=subtype) as out:
             for key, value in (metadata or {}).items():
                 if key in ("title", "copyright", "software", "artist", "comment", "date", "album", "license"):
                     setattr(out, key, str(value))
             out.write(np.clip(audio, -1.0, 1.0))
-        os.replace(tmp, path)
-    except Exception as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, VoiceCloneError):
-            raise
-        raise VoiceCloneError(f"{path}: cannot write audio ({exc})") from None
-    return path
+
+    return atomic_write(path, write)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from voiceclone.encoder.embedding import embed_batch
 from voiceclone.encoder.loading import default_weights_path, load_speaker_encoder, weights_version
 from voiceclone.encoder.model import EncoderConfig, SpeakerEncoder
 from voiceclone.encoder.reference import prepare_reference_file
+from voiceclone.atomic import atomic_write
 from voiceclone.errors import VoiceCloneError
 from voiceclone.audio import resample
 from voiceclone.features import VOCODER_MEL
@@ -61,15 +61,9 @@ class VoiceProfile:
         path = Path(path)
         if path.suffix.lower() != PROFILE_SUFFIX:
             raise VoiceCloneError(f"{path}: a voice profile is saved as a {PROFILE_SUFFIX} file")
-        folder = path.parent if str(path.parent) else Path(".")
-        if not folder.is_dir():
-            raise VoiceCloneError(f"{path}: output folder {folder} does not exist")
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-        except OSError as exc:
-            raise VoiceCloneError(f"{path}: cannot write to {folder} ({exc.strerror})") from None
-        try:
-            with os.fdopen(fd, "wb") as handle:
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as handle:
                 np.savez(
                     handle,
                     format=np.array(PROFILE_FORMAT),
@@ -80,11 +74,8 @@ class VoiceProfile:
                     encoder_version=np.array(self.encoder_version),
                     logf0=np.array([self.logf0_mean, self.logf0_std], dtype=np.float64),
                 )
-            os.replace(tmp, path)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise VoiceCloneError(f"{path}: cannot write ({exc.strerror})") from None
-        return path
+
+        return atomic_write(path, write)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> VoiceProfile:

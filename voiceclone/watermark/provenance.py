@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import numpy as np
 import soundfile as sf
 
 from voiceclone import __version__
+from voiceclone.atomic import atomic_write
 from voiceclone.errors import VoiceCloneError
 
 SOFTWARE_PREFIX = "voiceclone"
@@ -69,20 +69,10 @@ def provenance_tags(prov: dict) -> dict:
 
 def write_sidecar(path: str | os.PathLike, prov: dict) -> Path:
     """Write ``prov`` as pretty JSON atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise VoiceCloneError(f"{path}: output folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(prov, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    def write(tmp: Path) -> None:
+        tmp.write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    return atomic_write(path, write)
 
 
 def read_provenance(path: str | os.PathLike) -> dict | None:

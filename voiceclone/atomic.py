@@ -1,0 +1,50 @@
+"""Writing output files atomically: a temporary file in the target folder, then a rename.
+
+A reader never sees a half-written file, a failed write leaves any old file in place, and
+every failure is one VoiceCloneError naming the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from voiceclone.errors import VoiceCloneError
+
+
+def _default_mode() -> int:
+    """Permissions a plain open() would give a new file (mkstemp's are owner-only)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call ``write(temporary_path)``, then move the result to ``path``."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise VoiceCloneError(f"{path}: output folder {folder} does not exist")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise VoiceCloneError(f"{path}: cannot write to {folder} ({exc.strerror})") from None
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.chmod(tmp, _default_mode())
+        os.replace(tmp, path)
+    except VoiceCloneError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise VoiceCloneError(f"{path}: cannot write ({reason})") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
