@@ -52,6 +52,38 @@ def _load_voiceclone(device: str) -> Synthesise:
     return synthesise
 
 
+def _load_voiceclone_fixed(device: str) -> Synthesise:
+    """Our model told to speak in its built-in voice whatever the reference: what 'no cloning' scores."""
+    from voiceclone.pipeline import VoiceCloner
+
+    cloner = VoiceCloner(device=device)
+    voice = cloner.default_voice()
+    return lambda text, reference: cloner.speak(text, voice)
+
+
+def _load_band_statistics_baseline(device: str) -> Synthesise:
+    """The training-free cloning baseline: the built-in voice's log-mel, each band shifted and scaled to
+    the reference's speech-frame mean and std, then vocoded (no conditioning on the reference)."""
+    from voiceclone.acoustic.statistics import match_band_statistics
+    from voiceclone.audio import load_audio
+    from voiceclone.features import VOCODER_MEL, mel_spectrogram
+    from voiceclone.pipeline import SAMPLE_RATE, VoiceCloner
+    from voiceclone.vocoder import vocode
+    from voiceclone.watermark import embed_watermark
+
+    cloner = VoiceCloner(device=device)
+    voice = cloner.default_voice()
+    references: dict[Path, np.ndarray] = {}
+
+    def synthesise(text: str, reference: Path) -> tuple[np.ndarray, int]:
+        if reference not in references:
+            references[reference] = mel_spectrogram(load_audio(reference, SAMPLE_RATE), VOCODER_MEL)
+        mel = match_band_statistics(cloner.mel(text, voice), references[reference])
+        return embed_watermark(vocode(cloner.vocoder, mel), SAMPLE_RATE), SAMPLE_RATE
+
+    return synthesise
+
+
 def _load_piper(device: str) -> Synthesise:
     from voiceclone.evaluation.peer import PiperPeer
 
@@ -61,6 +93,8 @@ def _load_piper(device: str) -> Synthesise:
 
 SYSTEMS: dict[str, System] = {
     "voiceclone": System(_load_voiceclone),
+    "voiceclone-fixed-voice": System(_load_voiceclone_fixed),
+    "band-statistics-baseline": System(_load_band_statistics_baseline),
     PEER_SYSTEM: System(_load_piper, clones=False),
 }
 """Systems `clone` mode can run, by name; add an entry to evaluate another one."""
