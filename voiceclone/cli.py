@@ -196,7 +196,7 @@ def eval_(
     refs: Annotated[
         Path,
         typer.Option("--refs", help="Tab-separated table of real reference voices: path, speaker, optional text "
-                     "(relative paths resolve against the table's folder). recipes/dev_split.py writes one."),
+                     "(relative paths resolve against the table's folder). recipes/shared_data/dev_split.py writes one."),
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder for results.json, summary.md and the PNG plots.")],
     sentences: Annotated[

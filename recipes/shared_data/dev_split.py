@@ -1,6 +1,6 @@
 """Write the development reference table (held-out voices of the shared data folder) for `voiceclone eval`.
 
-    python recipes/dev_split.py /work/shared/data runs/dev_refs.tsv
+    python recipes/shared_data/dev_split.py /work/shared/data runs/dev_refs.tsv
 
 The split is `voiceclone.evaluation.dev_split`: commonvoice speakers whose id ends in an even digit
 (with transcripts) and 25 seeded voices/ speakers (no transcripts). Training must leave them out.
