@@ -1,4 +1,9 @@
-"""voiceclone: offline voice cloning and speech synthesis."""
+"""voiceclone: offline voice cloning and speech synthesis.
+
+    import voiceclone
+    vc = voiceclone.VoiceCloner(device="auto")
+    audio, sr = vc.speak("Hello there.", vc.voice("ref.wav"))
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -9,4 +14,13 @@ except PackageNotFoundError:  # running from a source tree without install
 
 from voiceclone.errors import VoiceCloneError
 
-__all__ = ["VoiceCloneError", "__version__"]
+__all__ = ["Voice", "VoiceCloneError", "VoiceCloner", "__version__"]
+
+
+def __getattr__(name: str):
+    """Import the pipeline (and torch) only when it is used, so `voiceclone --help` stays quick."""
+    if name in ("VoiceCloner", "Voice"):
+        from voiceclone import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'voiceclone' has no attribute {name!r}")
