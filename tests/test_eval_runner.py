@@ -122,3 +122,26 @@ def test_cli_reports_a_bad_table_in_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "missing column" in result.stderr
     assert not (tmp_path / "out" / "results.json").exists()
+
+
+def test_a_refused_reference_is_skipped_and_reported(tmp_path, refs_table, judges):
+    refused = {read_paths(refs_table)[0]}
+
+    def picky(text: str, reference: Path):
+        if reference in refused:
+            raise VoiceCloneError(f"{reference}: only 0.9 s of speech found")
+        return parrot(text, reference)
+
+    sentences = tmp_path / "sentences.txt"
+    sentences.write_text("One sentence.\n")
+    config = EvalConfig(mode="clone", out=tmp_path / "run", refs=refs_table, sentences=sentences,
+                        sentences_per_voice=1, plots=False, progress=False)
+    result = evaluate(config, judges=judges, synthesise=picky)
+    assert len(result["rows"]) == 2 and len(result["skipped_references"]) == 1
+    assert "0.9 s of speech" in (config.out / "summary.md").read_text()
+
+
+def read_paths(table: Path) -> list[Path]:
+    from voiceclone.evaluation.data import read_references
+
+    return [r.path for r in read_references(table)]

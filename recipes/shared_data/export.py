@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--run", type=Path, default=Path("runs/acoustic"))
     parser.add_argument("--out", type=Path, default=SHIPPED)
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data")
+    parser.add_argument("--note", default="", help="a line for the model card (e.g. how the run was resumed)")
     args = parser.parse_args()
 
     run_config = json.loads((args.run / "config.json").read_text())
@@ -55,6 +56,7 @@ def main() -> None:
         "train_args": run_config["args"],
         "data": {k: v for k, v in prep.items() if k != "held_out_speakers"},
         "parameters": sum(p.numel() for p in model.parameters()),
+        "note": args.note,
     }
     save_checkpoint(args.out, model, DEFAULT_TABLE, meta)
 
@@ -73,7 +75,7 @@ def main() -> None:
   {prep['transcribed']} transcribed utterances ({prep['text_minutes']:.1f} min, {prep['text_speakers']} speakers, mostly the
   CC0 `cathy` voice) and {prep['voice_halves']} halves of untranscribed LibriSpeech utterances
   ({prep['voice_minutes']:.1f} min, {prep['voices_speakers']} speakers). Licences: CC0-1.0, public domain, CC-BY-4.0, CMU ARCTIC.
-- Training: `recipes/shared_data/train.py`, {meta['steps']} steps, arguments in config.json.
+- Training: `recipes/shared_data/train.py`, {meta['steps']} steps, arguments in config.json. {args.note}
 - Built-in voice: averaged profile of {DEFAULT_VOICE_FILES} CC0 `cathy` recordings (default_voice.npz).
 - Phoneme table: version {DEFAULT_TABLE.version}, {len(DEFAULT_TABLE)} symbols (phonemes.json).
 - Measured quality: see the README's evaluation table (`voiceclone eval`).

@@ -154,6 +154,7 @@ def write_report(config, result: dict, examples: Sequence[tuple[np.ndarray, obje
         "json": write_text(out / "results.json", json.dumps({"config": settings, **result}, indent=1) + "\n"),
         "markdown": write_text(
             out / "summary.md", f"# Evaluation: {config.mode} mode\n\n" + markdown_table(result["summary"])
+            + "".join(f"\nSkipped {s['speaker']}: {s['reason']}\n" for s in result.get("skipped_references", []))
         ),
     }
     if config.save_audio:

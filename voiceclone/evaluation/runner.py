@@ -171,15 +171,25 @@ def copy_candidates(refs: Sequence[Reference], device: str) -> Iterator[Candidat
 
 def synthesis_candidates(name: str, synthesise: Synthesise, clones: bool, refs: Sequence[Reference],
                          sentences: Sequence[str], assignment: Sequence[Sequence[int]],
-                         seed: int) -> Iterator[Candidate]:
-    """Every assigned sentence spoken for every reference; seeded per sentence, so runs repeat exactly."""
+                         seed: int, skipped: list[dict] | None = None) -> Iterator[Candidate]:
+    """Every assigned sentence spoken for every reference; seeded per sentence, so runs repeat exactly.
+
+    With a ``skipped`` list, a reference the system refuses (VoiceCloneError) is recorded there and
+    passed over, as a user would be told to bring a longer recording; without one the error stops the run.
+    """
     rendered: dict[int, tuple[np.ndarray, int, float]] = {}
     for i, (ref, picked) in enumerate(zip(refs, assignment)):
         for j in picked:
             if clones or j not in rendered:
                 _seed_everything(seed + 1000 * i + j if clones else seed + j)
                 start = time.perf_counter()
-                audio, sr = synthesise(sentences[j], ref.path)
+                try:
+                    audio, sr = synthesise(sentences[j], ref.path)
+                except VoiceCloneError as exc:  # a reference the system refuses (e.g. under 1 s of speech)
+                    if skipped is None or not clones:
+                        raise
+                    skipped.append({"reference": str(ref.path), "speaker": ref.speaker, "reason": str(exc)})
+                    break
                 elapsed = time.perf_counter() - start
                 audio = np.asarray(audio, dtype=np.float32).reshape(-1)
                 if len(audio) == 0:
@@ -230,6 +240,7 @@ def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synth
     from voiceclone.evaluation import report
 
     _check(config)
+    skipped: list[dict] = []
     refs = select_references(read_references(config.refs), config.limit, config.seed)
     loaded = [load_audio(ref.path, JUDGE_RATE) for ref in refs]
     if config.mode == "real":
@@ -245,7 +256,7 @@ def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synth
         sentences = read_sentences(config.sentences)
         assignment = assign_sentences(len(refs), len(sentences), config.sentences_per_voice, config.seed)
         candidates = synthesis_candidates(name, system.load(config.device), system.clones, refs, sentences,
-                                          assignment, config.seed)
+                                          assignment, config.seed, skipped)
         total = sum(len(a) for a in assignment)
 
     judges = judges or Judges(config.device)  # after the system loaded, so its errors come first
@@ -263,6 +274,8 @@ def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synth
             candidate.reference not in {e[0] for e in examples}
         ):
             examples.append((candidate.reference, candidate))
-    result = {"summary": summarise(rows), "rows": rows}
+    result = {"summary": summarise(rows), "rows": rows, "skipped_references": skipped}
+    for item in skipped:
+        tqdm.write(f"warning: skipped {item['speaker']}: {item['reason']}")
     report.write_report(config, result, [(bank_audio[i], c) for i, c in examples])
     return result
