@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from voiceclone.errors import VoiceCloneError
+from voiceclone.atomic import atomic_write
 
 COLUMNS = (
     ("utterances", "utts", "{:d}", 1),
@@ -29,26 +28,9 @@ COLUMNS = (
 """Summary fields shown in the Markdown table: key, header, format, scale."""
 
 
-def _atomic(path: Path, write) -> Path:
-    """Call ``write(temp_path)`` then rename onto ``path``, so no half-written file is ever left."""
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    except OSError as exc:
-        raise VoiceCloneError(f"{path}: cannot write to {path.parent} ({exc.strerror})") from None
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write a UTF-8 text file atomically."""
-    return _atomic(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return atomic_write(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def markdown_table(summary: dict[str, dict]) -> str:
@@ -97,7 +79,7 @@ def plot_secs(rows: Sequence[dict], path: Path) -> Path | None:
     ax.set_ylabel("SECS (cosine to reference)")
     ax.set_title("Speaker similarity per target speaker (red: median)")
     ax.grid(axis="y", alpha=0.3)
-    return _atomic(path, _figure_writer(fig))
+    return atomic_write(path, _figure_writer(fig))
 
 
 def plot_mels(examples: Sequence[tuple[np.ndarray, object]], path: Path) -> Path | None:
@@ -124,7 +106,7 @@ def plot_mels(examples: Sequence[tuple[np.ndarray, object]], path: Path) -> Path
             ax.set_xlabel("frame")
             ax.set_ylabel("mel band")
     fig.tight_layout()
-    return _atomic(path, _figure_writer(fig))
+    return atomic_write(path, _figure_writer(fig))
 
 
 def save_candidate(out: Path, candidate) -> Path:

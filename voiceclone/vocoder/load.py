@@ -38,7 +38,7 @@ def load_generator(checkpoint: Path, config: Path, device: torch.device | str = 
     model = HiFiGANGenerator(hparams)
     try:
         model.load_state_dict(fold_weight_norm(state))
-    except (RuntimeError, KeyError, AttributeError) as exc:
+    except (RuntimeError, KeyError, AttributeError):
         raise VoiceCloneError(
             f"vocoder weights {checkpoint} do not match the HiFi-GAN architecture in {config}; {fix}"
         ) from None
