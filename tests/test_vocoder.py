@@ -147,8 +147,13 @@ def test_cli_vocode(tmp_path) -> None:
     cli = [sys.executable, "-m", "voiceclone.cli", "vocode"]
     done = subprocess.run([*cli, str(source), "-o", str(out), "--device", "cpu"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    audio, rate = sf.read(out)
+    audio, rate = sf.read(out, dtype="float32")
     assert rate == 22050 and len(audio) > 0.9 * 22050
+    from voiceclone.watermark import detect_watermark
+
+    assert detect_watermark(audio, rate).watermarked  # copy-synthesis is synthesis: it carries the mark
+    with sf.SoundFile(out) as handle:
+        assert '"watermarked":true' in handle.copy_metadata().get("comment", "")
     failed = subprocess.run([*cli, str(tmp_path / "none.wav"), "-o", str(tmp_path / "x.wav")],
                             capture_output=True, text=True)
     assert failed.returncode == 1

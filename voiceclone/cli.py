@@ -114,15 +114,25 @@ def vocode(
     audio: Annotated[Path, typer.Argument(help="Input audio file (wav, flac, ogg, mp3).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the resynthesised .wav.")],
     device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    no_watermark: Annotated[bool, typer.Option("--no-watermark", help="Do not watermark the output (recorded in the file's metadata).")] = False,
 ) -> None:
-    """Copy-synthesis: analyse the audio into a mel spectrogram and rebuild it with the HiFi-GAN vocoder."""
+    """Copy-synthesis: analyse the audio into a mel spectrogram and rebuild it with the HiFi-GAN vocoder.
+
+    Like everything voiceclone synthesises, the output is watermarked and carries provenance tags.
+    """
     from voiceclone.audio import load_audio, save_audio
     from voiceclone.vocoder import copy_synthesis, load_vocoder
+    from voiceclone.watermark import DEFAULT_KEY, embed_watermark
+    from voiceclone.watermark.provenance import hash_file, make_provenance, provenance_tags
 
     generator = load_vocoder(device)
     rate = generator.config.sampling_rate
     waveform = copy_synthesis(generator, load_audio(audio, rate))
-    save_audio(output, waveform, rate)
+    if not no_watermark:
+        waveform = embed_watermark(waveform, rate)
+    record = make_provenance("hifigan-universal-v1", [hash_file(audio)], not no_watermark,
+                             key_id=None if no_watermark else DEFAULT_KEY.key_id)
+    save_audio(output, waveform, rate, metadata=provenance_tags(record))
     typer.echo(f"{output}: {len(waveform) / rate:.2f} s vocoded at {rate} Hz")
 
 
