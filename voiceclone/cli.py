@@ -123,14 +123,15 @@ def vocode(
     from voiceclone.audio import load_audio, save_audio
     from voiceclone.vocoder import copy_synthesis, load_vocoder
     from voiceclone.watermark import DEFAULT_KEY, embed_watermark
-    from voiceclone.watermark.provenance import hash_file, make_provenance, provenance_tags
+    from voiceclone.hashing import file_sha256
+    from voiceclone.watermark.provenance import make_provenance, provenance_tags
 
     generator = load_vocoder(device)
     rate = generator.config.sampling_rate
     waveform = copy_synthesis(generator, load_audio(audio, rate))
     if not no_watermark:
         waveform = embed_watermark(waveform, rate)
-    record = make_provenance("hifigan-universal-v1", [hash_file(audio)], not no_watermark,
+    record = make_provenance("hifigan-universal-v1", [file_sha256(audio)], not no_watermark,
                              key_id=None if no_watermark else DEFAULT_KEY.key_id)
     save_audio(output, waveform, rate, metadata=provenance_tags(record))
     typer.echo(f"{output}: {len(waveform) / rate:.2f} s vocoded at {rate} Hz")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from functools import lru_cache
@@ -13,6 +12,7 @@ import torch
 from voiceclone.device import resolve_device
 from voiceclone.encoder.model import SpeakerEncoder
 from voiceclone.errors import VoiceCloneError
+from voiceclone.hashing import file_sha256
 from voiceclone.weights import package_file
 
 WEIGHTS_PACKAGE = "resemblyzer"
@@ -30,8 +30,7 @@ def default_weights_path() -> Path:
 @lru_cache(maxsize=4)
 def weights_version(path: Path) -> str:
     """'ge2e:' plus the first 16 hex digits of the weight file's SHA-256: names the embedding space."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return f"ge2e:{digest[:16]}"
+    return f"ge2e:{file_sha256(path)[:16]}"
 
 
 def _bad_weights(path: Path, reason: str) -> VoiceCloneError:

@@ -6,7 +6,6 @@ encoder weights made the embedding, so a profile from different weights is refus
 
 from __future__ import annotations
 
-import hashlib
 import os
 import zipfile
 from collections.abc import Sequence
@@ -15,15 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
+from voiceclone.atomic import atomic_write
+from voiceclone.audio import resample
 from voiceclone.encoder.embedding import embed_batch
 from voiceclone.encoder.loading import default_weights_path, load_speaker_encoder, weights_version
 from voiceclone.encoder.model import EncoderConfig, SpeakerEncoder
 from voiceclone.encoder.reference import prepare_reference_file
-from voiceclone.atomic import atomic_write
 from voiceclone.errors import VoiceCloneError
-from voiceclone.audio import resample
 from voiceclone.features import VOCODER_MEL
 from voiceclone.features.pitch import logf0_statistics
+from voiceclone.hashing import file_sha256
 
 PROFILE_FORMAT = "voiceclone-voice-profile/1"
 PROFILE_SUFFIX = ".npz"
@@ -111,14 +111,6 @@ def _pitch(audio16k: np.ndarray) -> tuple[float, float]:
     return mean, std
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def combine_profiles(profiles: Sequence[VoiceProfile]) -> VoiceProfile:
     """One profile from several: embeddings averaged with one vote per reference file, renormalised."""
     versions = {p.encoder_version for p in profiles}
@@ -157,7 +149,7 @@ def build_profile(paths: Sequence[str | os.PathLike], encoder: SpeakerEncoder | 
     prepared = [prepare_reference_file(p) for p in paths]
     embeddings = embed_batch(encoder, [r.audio for r in prepared])
     parts = [
-        VoiceProfile(e, (p.name,), (_file_sha256(p),), (r.speech_s,), encoder.version, *_pitch(r.audio))
+        VoiceProfile(e, (p.name,), (file_sha256(p),), (r.speech_s,), encoder.version, *_pitch(r.audio))
         for p, r, e in zip(paths, prepared, embeddings)
     ]
     return combine_profiles(parts)
