@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from voiceclone.features.pitch import voiced_logf0_moments
+
 
 @dataclass
 class Split:
@@ -41,10 +43,9 @@ def interpolate_logf0(f0: np.ndarray) -> tuple[np.ndarray, float, float]:
     voiced = f0 > 0
     if voiced.sum() < 2:
         return np.full(len(f0), np.log(150.0), np.float32), float(np.log(150.0)), 0.2
-    lf = np.log(f0[voiced])
-    idx = np.flatnonzero(voiced)
-    contour = np.interp(np.arange(len(f0)), idx, lf).astype(np.float32)
-    return contour, float(lf.mean()), float(max(lf.std(), 0.05))
+    contour = np.interp(np.arange(len(f0)), np.flatnonzero(voiced), np.log(f0[voiced])).astype(np.float32)
+    mean, std, _ = voiced_logf0_moments(f0)
+    return contour, mean, std
 
 
 def statistics(splits: list[Split]) -> dict:

@@ -85,14 +85,25 @@ def median_f0(f0: np.ndarray) -> float:
     return float(np.median(voiced)) if len(voiced) else float("nan")
 
 
+def voiced_logf0_moments(f0: np.ndarray) -> tuple[float, float, int]:
+    """Mean and standard deviation (at least 0.05) of log-F0 over the voiced frames of a track, and their count.
+
+    The one definition of a voice's register and range: training normalises each utterance's
+    pitch with it and synthesis places the predicted contour with it. NaN when nothing is voiced.
+    """
+    voiced = np.log(f0[f0 > 0])
+    if len(voiced) == 0:
+        return float("nan"), float("nan"), 0
+    return float(voiced.mean()), float(max(voiced.std(), 0.05)), int(len(voiced))
+
+
 def logf0_statistics(audio: np.ndarray, sample_rate: int = VOCODER_MEL.sample_rate) -> tuple[float, float, int]:
-    """Mean and standard deviation of log-F0 over voiced frames, and the number of voiced frames.
+    """``voiced_logf0_moments`` of a recording's YIN track; NaN with fewer than 10 voiced frames.
 
     This is what the acoustic model needs to speak at a voice's pitch: the reference's own
     median register and range, measured rather than guessed from the speaker embedding.
     """
-    f0 = yin_f0(audio, sample_rate)
-    voiced = np.log(f0[f0 > 0])
-    if len(voiced) < 10:
-        return float("nan"), float("nan"), int(len(voiced))
-    return float(voiced.mean()), float(max(voiced.std(), 0.05)), int(len(voiced))
+    mean, std, count = voiced_logf0_moments(yin_f0(audio, sample_rate))
+    if count < 10:
+        return float("nan"), float("nan"), count
+    return mean, std, count
