@@ -10,7 +10,6 @@ with), default_voice.npz (the built-in voice: a profile of CC0 recordings) and M
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from datetime import datetime, timezone
@@ -21,6 +20,7 @@ import torch
 from voiceclone.acoustic.checkpoint import SHIPPED, save_checkpoint
 from voiceclone.acoustic.config import AcousticConfig
 from voiceclone.acoustic.model import AcousticModel
+from voiceclone.evaluation.data import read_tsv
 from voiceclone.text import DEFAULT_TABLE
 
 DEFAULT_VOICE_SPEAKER = "cathy"  # CC0-1.0 recordings; the built-in voice is their averaged profile
@@ -28,8 +28,8 @@ DEFAULT_VOICE_FILES = 8
 
 
 def default_voice_references(data: Path) -> list[Path]:
-    with open(data / "tts" / "metadata.tsv", newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle, delimiter="\t") if r["speaker"] == DEFAULT_VOICE_SPEAKER]
+    rows = [r for r in read_tsv(data / "tts" / "metadata.tsv", ("path", "speaker"))
+            if r["speaker"] == DEFAULT_VOICE_SPEAKER]
     return [data / "tts" / r["path"] for r in rows[:DEFAULT_VOICE_FILES]]
 
 

@@ -12,7 +12,6 @@ other (as cloning conditions on a different recording).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import warnings
 from pathlib import Path
@@ -21,22 +20,16 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from voiceclone.audio import load_audio
+from voiceclone.audio import load_audio, resample
 from voiceclone.encoder import embed_batch, load_speaker_encoder
 from voiceclone.encoder.reference import condition_reference
 from voiceclone.errors import VoiceCloneError
-from voiceclone.evaluation.data import dev_split
+from voiceclone.evaluation.data import dev_split, read_tsv
 from voiceclone.features import VOCODER_MEL, mel_spectrogram
 from voiceclone.features.pitch import yin_f0
-from voiceclone.audio import resample
 from voiceclone.text import DEFAULT_TABLE, TextFrontend
 
 SR = VOCODER_MEL.sample_rate
-
-
-def read_tsv(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
 
 
 def encoder_input(audio: np.ndarray) -> np.ndarray:
@@ -103,14 +96,14 @@ def main() -> None:
     rng = np.random.default_rng(0)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    held_out = {str(ref.path.resolve()) for ref in dev_split(args.data)}
-    held_speakers = {ref.speaker for ref in dev_split(args.data)}
+    held_speakers = {ref.speaker for ref in dev_split(args.data)}  # every utterance of these stays out
     encoder = load_speaker_encoder("cpu")
     frontend = TextFrontend()
 
-    tts = [r for r in read_tsv(args.data / "tts" / "metadata.tsv")
-           if str((args.data / "tts" / r["path"]).resolve()) not in held_out and r["speaker"] not in held_speakers]
-    voices = [r for r in read_tsv(args.data / "voices" / "metadata.tsv") if r["speaker"] not in held_speakers]
+    tts = [r for r in read_tsv(args.data / "tts" / "metadata.tsv", ("path", "speaker", "text"))
+           if r["speaker"] not in held_speakers]
+    voices = [r for r in read_tsv(args.data / "voices" / "metadata.tsv", ("path", "speaker"))
+              if r["speaker"] not in held_speakers]
     if args.limit:
         tts, voices = tts[: args.limit], voices[: args.limit]
 

@@ -35,7 +35,8 @@ class Rendered:
     reference: Path | None = None
 
 
-def _read_tsv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+def read_tsv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """Rows of a tab-separated table with a header; a clear error when it is missing, empty or lacks a column."""
     if not path.is_file():
         raise VoiceCloneError(f"{path}: no such table")
     with open(path, newline="", encoding="utf-8") as handle:
@@ -69,7 +70,7 @@ def read_references(table: str | os.PathLike) -> list[Reference]:
     Relative paths are resolved against the table's folder; an empty text means 'no transcript'.
     """
     table = Path(table)
-    rows = _read_tsv(table, ("path", "speaker"))
+    rows = read_tsv(table, ("path", "speaker"))
     refs = []
     for line, row in enumerate(rows, start=2):
         speaker = (row.get("speaker") or "").strip()
@@ -91,7 +92,7 @@ def write_references(table: str | os.PathLike, refs: list[Reference]) -> Path:
 def read_rendered(table: str | os.PathLike) -> list[Rendered]:
     """Rows of a table describing outputs of any system: columns path, speaker, text, optionally reference."""
     table = Path(table)
-    rows = _read_tsv(table, ("path", "speaker", "text"))
+    rows = read_tsv(table, ("path", "speaker", "text"))
     items = []
     for line, row in enumerate(rows, start=2):
         text = (row.get("text") or "").strip()
@@ -126,8 +127,8 @@ def dev_split(data_dir: str | os.PathLike, n_voices: int = 25, seed: int = 0) ->
     data_dir = Path(data_dir)
     tts = data_dir / "tts" / "metadata.tsv"
     voices = data_dir / "voices" / "metadata.tsv"
-    tts_rows = _read_tsv(tts, ("path", "speaker", "text", "source"))
-    voice_rows = _read_tsv(voices, ("path", "speaker"))
+    tts_rows = read_tsv(tts, ("path", "speaker", "text", "source"))
+    voice_rows = read_tsv(voices, ("path", "speaker"))
     refs = [
         Reference(tts.parent / row["path"], row["speaker"], row["text"].strip())
         for row in tts_rows
