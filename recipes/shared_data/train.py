@@ -23,12 +23,12 @@ import torch
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dataset import Batcher, Split, statistics  # noqa: E402
+from dataset import Batcher, Split, interpolate_logf0, statistics  # noqa: E402
 
 from voiceclone.acoustic.alignment import beta_binomial_prior  # noqa: E402
 from voiceclone.acoustic.config import AcousticConfig  # noqa: E402
 from voiceclone.acoustic.losses import autoencode_losses, text_losses  # noqa: E402
-from voiceclone.acoustic.model import AcousticModel  # noqa: E402
+from voiceclone.acoustic.model import AcousticModel, sequence_mask  # noqa: E402
 from voiceclone.device import resolve_device  # noqa: E402
 from voiceclone.text import DEFAULT_TABLE, TextFrontend  # noqa: E402
 
@@ -42,11 +42,15 @@ def learning_rate(step: int, base: float, warmup: int, total: int) -> float:
     return base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def normalised_mel(model: AcousticModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The batch's log-mel in the model's normalised scale, zero past each item's length."""
+    mask = sequence_mask(batch["mel_lengths"], batch["mel"].shape[-1])
+    return model.normalise_mel(batch["mel"]) * mask[:, None, :]
+
+
 def write_samples(model: AcousticModel, run: Path, step: int, text_split: Split, voice_split: Split,
                   device: torch.device) -> None:
     """Synthesise the sample sentence in one transcribed and one untranscribed voice; save wav + png."""
-    from dataset import interpolate_logf0
-
     from voiceclone.audio import save_audio
     from voiceclone.vocoder import load_vocoder, vocode
 
@@ -136,13 +140,13 @@ def main() -> None:
             group["lr"] = lr
         tb = {k: v.to(device) for k, v in text_batches.sample().items()}
         prior = beta_binomial_prior(tb["text_lengths"].tolist(), tb["mel_lengths"].tolist()).to(device)
-        mel = model.normalise_mel(tb["mel"]) * (torch.arange(tb["mel"].shape[-1], device=device)[None, None] < tb["mel_lengths"][:, None, None])
+        mel = normalised_mel(model, tb)
         out = model.forward_text(tb["ids"], tb["text_lengths"], mel, tb["mel_lengths"], tb["dvec"], tb["logf0"], prior)
         bin_w = 0.0 if step < args.binarize_from else min(1.0, (step - args.binarize_from) / 1000)
         losses = text_losses(out, mel, tb["text_lengths"], tb["mel_lengths"], tb["utt_logf0_mean"],
                              tb["utt_logf0_std"], bin_w)
         vb = {k: v.to(device) for k, v in voice_batches.sample().items()}
-        vmel = model.normalise_mel(vb["mel"]) * (torch.arange(vb["mel"].shape[-1], device=device)[None, None] < vb["mel_lengths"][:, None, None])
+        vmel = normalised_mel(model, vb)
         losses.update(autoencode_losses(model.forward_autoencode(vmel, vb["mel_lengths"], vb["dvec"], vb["logf0"]), vmel))
         total = sum(losses.values())
         optimiser.zero_grad(set_to_none=True)
@@ -151,7 +155,8 @@ def main() -> None:
         optimiser.step()
         step += 1
         for k, v in losses.items():
-            running[k] = 0.98 * running.get(k, float(v)) + 0.02 * float(v)
+            value = v.item()
+            running[k] = 0.98 * running.get(k, value) + 0.02 * value
         bar.update(1)
         bar.set_postfix(mel=f"{running['mel']:.3f}", ae=f"{running['mel_ae']:.3f}", dur=f"{running['duration']:.3f}")
         if step % 25 == 0:

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from voiceclone.acoustic.alignment import Aligner
+from voiceclone.acoustic.alignment import Aligner, monotonic_durations
 from voiceclone.acoustic.config import AcousticConfig
 
 
@@ -169,17 +169,16 @@ class AcousticModel(nn.Module):
         self.bottleneck = MelBottleneck(cfg)
         self.decoder = Decoder(cfg)
         self.postnet = PostNet(cfg)
+        # normalisation statistics live in the config; as buffers they follow the model's device
+        self.register_buffer("mel_mean", torch.tensor(cfg.mel_mean).view(1, -1, 1), persistent=False)
+        self.register_buffer("mel_std", torch.tensor(cfg.mel_std).view(1, -1, 1), persistent=False)
 
     # --- pieces shared by training and inference ------------------------------------------------
     def normalise_mel(self, mel: torch.Tensor) -> torch.Tensor:
-        mean = torch.tensor(self.cfg.mel_mean, device=mel.device)[None, :, None]
-        std = torch.tensor(self.cfg.mel_std, device=mel.device)[None, :, None]
-        return (mel - mean) / std
+        return (mel - self.mel_mean) / self.mel_std
 
     def denormalise_mel(self, mel: torch.Tensor) -> torch.Tensor:
-        mean = torch.tensor(self.cfg.mel_mean, device=mel.device)[None, :, None]
-        std = torch.tensor(self.cfg.mel_std, device=mel.device)[None, :, None]
-        return mel * std + mean
+        return mel * self.mel_std + self.mel_mean
 
     def embed_pitch(self, logf0: torch.Tensor) -> torch.Tensor:
         """Absolute log-F0 (B, N) -> (B, N, D) embedding."""
@@ -195,8 +194,6 @@ class AcousticModel(nn.Module):
     def forward_text(self, ids, text_lengths, mel, mel_lengths, speaker, logf0_frames, prior):
         """Teacher-forced text path. mel normalised (B, n_mels, T); logf0_frames (B, T) absolute,
         interpolated through unvoiced frames; prior (B, T, L). Returns a dict of tensors."""
-        from voiceclone.acoustic.alignment import monotonic_durations
-
         text_mask = sequence_mask(text_lengths, ids.shape[1])
         mel_mask = sequence_mask(mel_lengths, mel.shape[-1])
         enc, emb = self.encoder(ids, text_lengths)
