@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,7 @@ from conftest import make_speechlike
 from voiceclone.audio import load_audio
 from voiceclone.features import ENCODER_MEL, VOCODER_MEL, mel_spectrogram, mel_spectrogram_batch
 from voiceclone.features.fft import fft
+from voiceclone.features.mel import log_inplace
 from voiceclone.features.reference import torch_mel_spectrogram
 
 CONFIGS = {"vocoder": VOCODER_MEL, "encoder": ENCODER_MEL}
@@ -65,6 +68,22 @@ def test_short_and_odd_lengths(n_samples):
     if n_samples > VOCODER_MEL.pad:  # torch's reflect padding needs a signal longer than the pad
         ref = reference(x, VOCODER_MEL)
         assert np.max(np.abs(ours - ref)) < 1e-4
+
+
+@pytest.mark.parametrize("n_fft", [402, 1022])
+def test_parity_when_the_first_stage_is_not_radix_4(n_fft):
+    # n_fft not a multiple of 4 takes the separate framing pass instead of the fused first stage
+    config = dataclasses.replace(VOCODER_MEL, n_fft=n_fft, pad=(n_fft - 256) // 2)
+    x = make_speechlike(config.sample_rate, 1.3).astype(np.float32)
+    assert_parity(mel_spectrogram(x, config), reference(x, config), config)
+
+
+def test_log_inplace_matches_numpy():
+    rng = np.random.default_rng(4)
+    values = np.concatenate([np.exp(rng.uniform(-30, 12, 5000)), [0.0, 1e-300, 1.0, 2.0, np.sqrt(2.0)]])
+    ours = values.copy()
+    log_inplace(ours, 1e-5, np.empty_like(values), np.empty_like(values))
+    assert np.max(np.abs(ours - np.log(np.maximum(values, 1e-5)))) < 1e-9
 
 
 def test_frame_count_matches_hifigan_convention():

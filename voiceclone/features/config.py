@@ -64,6 +64,9 @@ def mel_filterbank(config: MelConfig) -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def hann_window(n_fft: int) -> np.ndarray:
-    """Periodic Hann window (as torch.hann_window and librosa's 'hann' with fftbins=True)."""
+    """Periodic Hann window (as torch.hann_window and librosa's 'hann' with fftbins=True), float64.
+
+    Float64 so that windowing a float32 signal adds no rounding before the float64 FFT.
+    """
     n = np.arange(n_fft, dtype=np.float64)
-    return (0.5 - 0.5 * np.cos(2.0 * np.pi * n / n_fft)).astype(np.float32)
+    return 0.5 - 0.5 * np.cos(2.0 * np.pi * n / n_fft)
