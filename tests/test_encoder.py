@@ -243,9 +243,12 @@ def test_profile_round_trip_and_provenance(encoder, references, tmp_path: Path) 
     assert len(set(profile.sha256)) == 2 and all(len(h) == 64 for h in profile.sha256)
     assert all(3.0 <= s <= 4.0 for s in profile.speech_s)
     assert profile.encoder_version == encoder.version
+    assert profile.band_mean.shape == profile.band_std.shape == (80,) and np.all(profile.band_std > 0)
     saved = profile.save(tmp_path / "voice.npz")
     loaded = VoiceProfile.load(saved)
     np.testing.assert_array_equal(loaded.embedding, profile.embedding)
+    np.testing.assert_array_equal(loaded.band_mean, profile.band_mean)
+    np.testing.assert_array_equal(loaded.band_std, profile.band_std)
     assert (loaded.sources, loaded.sha256, loaded.speech_s, loaded.encoder_version) == (
         profile.sources, profile.sha256, profile.speech_s, profile.encoder_version)
 
@@ -255,6 +258,8 @@ def test_profile_is_accepted_wherever_a_reference_is(encoder, references, tmp_pa
     mixed = load_voice([pair, references[2]], encoder)
     direct = build_profile(references, encoder)
     np.testing.assert_allclose(mixed.embedding, direct.embedding, atol=1e-5)
+    np.testing.assert_allclose(mixed.band_mean, direct.band_mean, atol=1e-5)
+    np.testing.assert_allclose(mixed.band_std, direct.band_std, atol=1e-5)
     assert len(mixed.sources) == 3
     single = load_voice(references[0], encoder)
     np.testing.assert_allclose(single.embedding, embed_utterance(encoder, prepare_reference(references[0])),

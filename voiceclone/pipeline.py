@@ -20,6 +20,7 @@ from voiceclone.acoustic.checkpoint import SHIPPED, load_checkpoint
 from voiceclone.device import resolve_device
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL
+from voiceclone.features.bands import band_statistics, move_band_statistics
 
 SAMPLE_RATE = VOCODER_MEL.sample_rate
 DEFAULT_VOICE = SHIPPED / "default_voice.npz"
@@ -35,11 +36,14 @@ VoiceSource = "str | os.PathLike | Sequence[str | os.PathLike] | Voice"
 
 @dataclass(frozen=True)
 class Voice:
-    """What the acoustic model needs of a speaker: the GE2E d-vector and the pitch register."""
+    """What synthesis needs of a speaker: the GE2E d-vector and pitch register the acoustic model is
+    conditioned on, and the spectral envelope (per-band log-mel statistics) its output is moved to."""
 
     embedding: np.ndarray
     logf0_mean: float
     logf0_std: float
+    band_mean: np.ndarray
+    band_std: np.ndarray
     reference_sha256: tuple[str, ...]
     description: str
 
@@ -49,11 +53,12 @@ class Voice:
 
 
 def voice_from_profile(profile, description: str) -> Voice:
-    """A Voice from a VoiceProfile that carries pitch statistics."""
-    if not np.isfinite(getattr(profile, "logf0_mean", float("nan"))):
-        raise VoiceCloneError(f"{description}: voice profile has no pitch statistics; rebuild it with: voiceclone embed")
-    return Voice(profile.embedding, float(profile.logf0_mean), float(profile.logf0_std), tuple(profile.sha256),
-                 description)
+    """A Voice from a VoiceProfile that carries pitch and spectral statistics."""
+    if not np.isfinite(getattr(profile, "logf0_mean", float("nan"))) or getattr(profile, "band_mean", None) is None:
+        raise VoiceCloneError(f"{description}: voice profile has no pitch or spectral statistics; "
+                              f"rebuild it with: voiceclone embed")
+    return Voice(profile.embedding, float(profile.logf0_mean), float(profile.logf0_std), profile.band_mean,
+                 profile.band_std, tuple(profile.sha256), description)
 
 
 class VoiceCloner:
@@ -115,26 +120,37 @@ class VoiceCloner:
 
     # --- synthesis -------------------------------------------------------------------------------
     def mel(self, text: str, voice: Voice, speed: float = 1.0, pitch: float = 0.0) -> np.ndarray:
-        """Log-mel (80, frames) for ``text``: split into chunks, each synthesised, joined with pauses."""
+        """Log-mel (80, frames) for ``text``: split into chunks, each synthesised, joined with pauses.
+
+        The model's output is then moved, band by band, from its own speech-frame log-mel mean and
+        std (over all chunks together) to the voice's: the model alone renders an unseen speaker's
+        spectral envelope only roughly. With a ``pitch`` shift the correction is the one measured at
+        the voice's own pitch, so that it does not pull the shifted harmonics back.
+        """
         _check_range("speed", speed, SPEED_RANGE)
         _check_range("pitch", pitch, PITCH_RANGE)
         if len(text) > MAX_TEXT_CHARS:
             raise VoiceCloneError(f"text is {len(text):,} characters; one call speaks at most {MAX_TEXT_CHARS:,} "
                                   f"(split it, or use --text-file with --out-dir for one file per line)")
-        chunks = self.frontend.chunks(text)
-        speaker = torch.from_numpy(np.asarray(voice.embedding, np.float32))[None].to(self.device)
-        mean = torch.tensor([voice.logf0_mean + pitch * np.log(2) / 12], dtype=torch.float32, device=self.device)
-        std = torch.tensor([voice.logf0_std], dtype=torch.float32, device=self.device)
+        ids = [torch.tensor([self.frontend.encode(chunk, self.table)], device=self.device)
+               for chunk in self.frontend.chunks(text)]
+        mels = self._model_mels(ids, voice, speed, pitch)
+        spoken = band_statistics(np.concatenate(mels if pitch == 0 else self._model_mels(ids, voice, speed, 0.0), axis=1))
         silence = np.full((VOCODER_MEL.n_mels, int(PAUSE_S * SAMPLE_RATE / VOCODER_MEL.hop_length)),
                           np.log(VOCODER_MEL.log_floor), np.float32)
         pieces = []
-        for i, chunk in enumerate(chunks):
-            ids = torch.tensor([self.frontend.encode(chunk, self.table)], device=self.device)
-            mel, _ = self.model.infer(ids, speaker, mean, std, speed=speed)
+        for i, mel in enumerate(mels):
             if i:
                 pieces.append(silence)
-            pieces.append(mel[0].float().cpu().numpy())
+            pieces.append(move_band_statistics(mel, spoken, (voice.band_mean, voice.band_std)))
         return np.concatenate(pieces, axis=1)
+
+    def _model_mels(self, ids: list[torch.Tensor], voice: Voice, speed: float, pitch: float) -> list[np.ndarray]:
+        """The acoustic model's log-mel for each chunk of phoneme ids."""
+        speaker = torch.from_numpy(np.asarray(voice.embedding, np.float32))[None].to(self.device)
+        mean = torch.tensor([voice.logf0_mean + pitch * np.log(2) / 12], dtype=torch.float32, device=self.device)
+        std = torch.tensor([voice.logf0_std], dtype=torch.float32, device=self.device)
+        return [self.model.infer(chunk, speaker, mean, std, speed=speed)[0][0].float().cpu().numpy() for chunk in ids]
 
     def speak(self, text: str, voice: Voice | None = None, speed: float = 1.0, pitch: float = 0.0) -> tuple[np.ndarray, int]:
         """Waveform (float32) and sample rate for ``text`` in ``voice`` (default voice if None).

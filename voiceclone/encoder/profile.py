@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from voiceclone.atomic import atomic_write
-from voiceclone.audio import resample
+from voiceclone.audio import load_audio, resample
 from voiceclone.encoder.embedding import embed_batch
 from voiceclone.encoder.loading import default_weights_path, load_speaker_encoder, weights_version
 from voiceclone.encoder.model import EncoderConfig, SpeakerEncoder
 from voiceclone.encoder.reference import prepare_reference_file
 from voiceclone.errors import VoiceCloneError
-from voiceclone.features import VOCODER_MEL
+from voiceclone.features import VOCODER_MEL, mel_spectrogram
+from voiceclone.features.bands import band_statistics, pool_band_statistics
 from voiceclone.features.pitch import logf0_statistics
 from voiceclone.hashing import file_sha256
 
@@ -45,6 +46,10 @@ class VoiceProfile:
     """Mean log-F0 (natural log of Hz) over the references' voiced frames: the voice's register."""
     logf0_std: float = float("nan")
     """Standard deviation of that log-F0: the voice's pitch range."""
+    band_mean: np.ndarray | None = None
+    """Mean of each vocoder log-mel band over the references' speech frames: the voice's spectral envelope."""
+    band_std: np.ndarray | None = None
+    """Standard deviation of each band over those frames."""
 
     @property
     def total_speech_s(self) -> float:
@@ -73,6 +78,8 @@ class VoiceProfile:
                     speech_s=np.array(self.speech_s, dtype=np.float64),
                     encoder_version=np.array(self.encoder_version),
                     logf0=np.array([self.logf0_mean, self.logf0_std], dtype=np.float64),
+                    **({} if self.band_mean is None else
+                       {"band_stats": np.stack([self.band_mean, self.band_std]).astype(np.float32)}),
                 )
 
         return atomic_write(path, write)
@@ -97,18 +104,32 @@ class VoiceProfile:
             speech = tuple(float(s) for s in fields["speech_s"])
             version = str(fields["encoder_version"])
             logf0 = np.asarray(fields.get("logf0", [np.nan, np.nan]), dtype=np.float64).reshape(2)
+            bands = fields.get("band_stats")
+            bands = None if bands is None else np.asarray(bands, dtype=np.float32).reshape(2, VOCODER_MEL.n_mels)
         except (KeyError, TypeError, ValueError):
             raise VoiceCloneError(f"{path}: voice profile is damaged (fields missing or of the wrong type)") from None
         if (embedding.shape != (EncoderConfig().embedding_size,) or not np.all(np.isfinite(embedding))
                 or abs(float(np.linalg.norm(embedding)) - 1.0) > 1e-3 or not (len(sources) == len(sha) == len(speech))):
             raise VoiceCloneError(f"{path}: voice profile is damaged (bad embedding or provenance)")
-        return cls(embedding, sources, sha, speech, version, float(logf0[0]), float(logf0[1]))
+        if bands is not None and not (np.all(np.isfinite(bands)) and np.all(bands[1] > 0)):
+            raise VoiceCloneError(f"{path}: voice profile is damaged (bad spectral statistics)")
+        return cls(embedding, sources, sha, speech, version, float(logf0[0]), float(logf0[1]),
+                   *((None, None) if bands is None else (bands[0], bands[1])))
 
 
 def _pitch(audio16k: np.ndarray) -> tuple[float, float]:
     """Log-F0 mean and std of a prepared 16 kHz reference, measured on the vocoder's frames."""
     mean, std, _ = logf0_statistics(resample(audio16k, 16000, VOCODER_MEL.sample_rate))
     return mean, std
+
+
+def _bands(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Speech-frame statistics of a reference's vocoder log-mel, loaded at the vocoder's rate.
+
+    Not from the encoder's 16 kHz audio: that holds nothing above 8 kHz, where the top mel band ends.
+    """
+    mean, std = band_statistics(mel_spectrogram(load_audio(path, VOCODER_MEL.sample_rate), VOCODER_MEL))
+    return mean.astype(np.float32), std.astype(np.float32)
 
 
 def combine_profiles(profiles: Sequence[VoiceProfile]) -> VoiceProfile:
@@ -124,7 +145,17 @@ def combine_profiles(profiles: Sequence[VoiceProfile]) -> VoiceProfile:
         tuple(s for p in profiles for s in p.speech_s),
         versions.pop(),
         *_pooled_pitch(profiles),
+        *_pooled_bands(profiles),
     )
+
+
+def _pooled_bands(profiles: Sequence[VoiceProfile]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Band statistics of several profiles pooled, weighted by their seconds of speech (None if any lacks them)."""
+    if any(p.band_mean is None for p in profiles):
+        return None, None
+    mean, std = pool_band_statistics([(p.band_mean, p.band_std) for p in profiles],
+                                     [max(p.total_speech_s, 1e-3) for p in profiles])
+    return mean.astype(np.float32), std.astype(np.float32)
 
 
 def _pooled_pitch(profiles: Sequence[VoiceProfile]) -> tuple[float, float]:
@@ -149,7 +180,7 @@ def build_profile(paths: Sequence[str | os.PathLike], encoder: SpeakerEncoder | 
     prepared = [prepare_reference_file(p) for p in paths]
     embeddings = embed_batch(encoder, [r.audio for r in prepared])
     parts = [
-        VoiceProfile(e, (p.name,), (file_sha256(p),), (r.speech_s,), encoder.version, *_pitch(r.audio))
+        VoiceProfile(e, (p.name,), (file_sha256(p),), (r.speech_s,), encoder.version, *_pitch(r.audio), *_bands(p))
         for p, r, e in zip(paths, prepared, embeddings)
     ]
     return combine_profiles(parts)

@@ -64,20 +64,20 @@ def _load_voiceclone_fixed(device: str) -> Synthesise:
 def _load_band_statistics_baseline(device: str) -> Synthesise:
     """The training-free cloning baseline: the built-in voice's log-mel, each band shifted and scaled to
     the reference's speech-frame mean and std, then vocoded (no conditioning on the reference)."""
-    from voiceclone.acoustic.statistics import match_band_statistics
     from voiceclone.audio import load_audio
     from voiceclone.features import VOCODER_MEL, mel_spectrogram
+    from voiceclone.features.bands import band_statistics, match_band_statistics
     from voiceclone.pipeline import SAMPLE_RATE, VoiceCloner
     from voiceclone.vocoder import vocode
     from voiceclone.watermark import embed_watermark
 
     cloner = VoiceCloner(device=device)
     voice = cloner.default_voice()
-    references: dict[Path, np.ndarray] = {}
+    references: dict[Path, tuple[np.ndarray, np.ndarray]] = {}
 
     def synthesise(text: str, reference: Path) -> tuple[np.ndarray, int]:
         if reference not in references:
-            references[reference] = mel_spectrogram(load_audio(reference, SAMPLE_RATE), VOCODER_MEL)
+            references[reference] = band_statistics(mel_spectrogram(load_audio(reference, SAMPLE_RATE), VOCODER_MEL))
         mel = match_band_statistics(cloner.mel(text, voice), references[reference])
         return embed_watermark(vocode(cloner.vocoder, mel), SAMPLE_RATE), SAMPLE_RATE
 
