@@ -187,11 +187,12 @@ def window_radix4(signal, pos_a, pos_b, window, yr, yi, lanes, plan):
     ``signal[pos_b[j]:]`` in its imaginary part; the stage's output goes to (yr, yi), ready for
     ``fft_lanes(..., first_stage=1)``. Reading the signal here saves a framing pass.
     """
-    twr, twi = plan[4], plan[5]
+    twr, twi, index = plan[4], plan[5], plan[9]
     n = window.shape[0]
     m = n // 4
     ul = _U(lanes)
-    for p in range(m):
+    for q in range(m):
+        p = index[q]
         t = 3 * p
         w1r, w1i = twr[t], twi[t]
         w2r, w2i = twr[t + 1], twi[t + 1]
