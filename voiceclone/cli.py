@@ -145,7 +145,8 @@ def embed(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the .npz voice profile.")],
     device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
 ) -> None:
-    """Build a voice profile: the speaker embedding averaged over the references, with their provenance."""
+    """Build a voice profile: the speaker embedding averaged over the references, their pitch register and
+    spectral envelope (per-band log-mel statistics), and their provenance."""
     import warnings
 
     from voiceclone.encoder import load_speaker_encoder, load_voice
