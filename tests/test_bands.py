@@ -7,7 +7,7 @@ import numpy as np
 from voiceclone.features.bands import (
     band_statistics,
     match_band_statistics,
-    pool_band_statistics,
+    pool_statistics,
     speech_frames,
 )
 
@@ -35,7 +35,7 @@ def test_matching_moves_speech_statistics_to_the_target():
 def test_pooling_equals_statistics_of_the_concatenation():
     rng = np.random.default_rng(2)
     a, b = rng.normal(-3.0, 1.0, (80, 300)), rng.normal(-5.0, 2.0, (80, 100))
-    pooled = pool_band_statistics([(a.mean(1), a.std(1)), (b.mean(1), b.std(1))], [300, 100])
+    pooled = pool_statistics([(a.mean(1), a.std(1)), (b.mean(1), b.std(1))], [300, 100])
     both = np.concatenate([a, b], axis=1)
     np.testing.assert_allclose(pooled[0], both.mean(1), atol=1e-9)
     np.testing.assert_allclose(pooled[1], both.std(1), atol=1e-9)

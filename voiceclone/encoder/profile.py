@@ -22,7 +22,7 @@ from voiceclone.encoder.model import EncoderConfig, SpeakerEncoder
 from voiceclone.encoder.reference import prepare_reference_file
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL, mel_spectrogram
-from voiceclone.features.bands import band_statistics, pool_band_statistics
+from voiceclone.features.bands import band_statistics, pool_statistics
 from voiceclone.features.pitch import logf0_statistics
 from voiceclone.hashing import file_sha256
 
@@ -149,12 +149,16 @@ def combine_profiles(profiles: Sequence[VoiceProfile]) -> VoiceProfile:
     )
 
 
+def _speech_weights(profiles: Sequence[VoiceProfile]) -> list[float]:
+    """How much each profile counts when pooling statistics: its seconds of speech."""
+    return [max(p.total_speech_s, 1e-3) for p in profiles]
+
+
 def _pooled_bands(profiles: Sequence[VoiceProfile]) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Band statistics of several profiles pooled, weighted by their seconds of speech (None if any lacks them)."""
     if any(p.band_mean is None for p in profiles):
         return None, None
-    mean, std = pool_band_statistics([(p.band_mean, p.band_std) for p in profiles],
-                                     [max(p.total_speech_s, 1e-3) for p in profiles])
+    mean, std = pool_statistics([(p.band_mean, p.band_std) for p in profiles], _speech_weights(profiles))
     return mean.astype(np.float32), std.astype(np.float32)
 
 
@@ -163,12 +167,9 @@ def _pooled_pitch(profiles: Sequence[VoiceProfile]) -> tuple[float, float]:
     known = [p for p in profiles if np.isfinite(p.logf0_mean)]
     if not known:
         return float("nan"), float("nan")
-    w = np.array([max(p.total_speech_s, 1e-3) for p in known])
-    means = np.array([p.logf0_mean for p in known])
-    stds = np.array([p.logf0_std for p in known])
-    mean = float(np.sum(w * means) / w.sum())
-    var = float(np.sum(w * (stds**2 + (means - mean) ** 2)) / w.sum())
-    return mean, float(np.sqrt(var))
+    mean, std = pool_statistics([(np.array([p.logf0_mean]), np.array([p.logf0_std])) for p in known],
+                                _speech_weights(known))
+    return float(mean[0]), float(std[0])
 
 
 def build_profile(paths: Sequence[str | os.PathLike], encoder: SpeakerEncoder | None = None) -> VoiceProfile:

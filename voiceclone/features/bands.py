@@ -33,8 +33,11 @@ def band_statistics(mel: np.ndarray) -> BandStatistics:
     return frames.mean(axis=1), np.maximum(frames.std(axis=1), MIN_STD)
 
 
-def pool_band_statistics(parts: Sequence[BandStatistics], weights: Sequence[float]) -> BandStatistics:
-    """Statistics of several recordings pooled as one, each weighted (e.g. by its seconds of speech)."""
+def pool_statistics(parts: Sequence[BandStatistics], weights: Sequence[float]) -> BandStatistics:
+    """(mean, std) of several recordings pooled as one, each weighted (e.g. by its seconds of speech).
+
+    Works on arrays of any shape: per-band statistics, or a voice's log-F0 register as shape (1,).
+    """
     w = np.asarray(weights, dtype=np.float64)[:, None]
     means = np.stack([p[0] for p in parts]).astype(np.float64)
     stds = np.stack([p[1] for p in parts]).astype(np.float64)
