@@ -91,6 +91,23 @@ def test_infer_shapes_speed_and_pitch():
     assert int(slow_d.sum()) >= int(durations.sum())
 
 
+def test_timing_speaker_sets_the_durations_and_the_speaker_the_sound():
+    cfg = tiny_config()
+    model = AcousticModel(cfg).eval()
+    torch.nn.init.constant_(model.duration.head.bias, float(np.log(6.0)))  # about 5 frames a phoneme
+    ids = torch.randint(4, cfg.n_symbols, (1, 12))
+    spk, timing = torch.nn.functional.normalize(torch.randn(2, 256), dim=1).split(1)
+    register = (torch.tensor([5.0]), torch.tensor([0.2]))
+    _, own = model.infer(ids, spk, *register)
+    _, timing_own = model.infer(ids, timing, *register)
+    mel, durations = model.infer(ids, spk, *register, timing_speaker=timing)
+    assert timing_own.tolist() != own.tolist()  # the two voices are timed differently
+    assert durations.tolist() == timing_own.tolist() and mel.shape[-1] == int(timing_own.sum())
+    assert not torch.allclose(mel, model.infer(ids, timing, *register)[0])  # but sound as ``spk``
+    _, same = model.infer(ids, spk, *register, timing_speaker=spk)
+    assert same.tolist() == own.tolist()
+
+
 def test_checkpoint_round_trip(tmp_path):
     cfg = tiny_config()
     model = AcousticModel(cfg).eval()

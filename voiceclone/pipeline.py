@@ -73,6 +73,7 @@ class VoiceCloner:
         self._frontend = None
         self._encoder = None
         self._vocoder = None
+        self._default_voice: Voice | None = None
 
     # --- lazily loaded parts ------------------------------------------------------------------
     @property
@@ -114,9 +115,11 @@ class VoiceCloner:
 
     def default_voice(self) -> Voice:
         """The built-in voice shipped with the checkpoint (a stored profile)."""
-        from voiceclone.encoder import VoiceProfile
+        if self._default_voice is None:
+            from voiceclone.encoder import VoiceProfile
 
-        return voice_from_profile(VoiceProfile.load(DEFAULT_VOICE), "default voice")
+            self._default_voice = voice_from_profile(VoiceProfile.load(DEFAULT_VOICE), "default voice")
+        return self._default_voice
 
     # --- synthesis -------------------------------------------------------------------------------
     def mel(self, text: str, voice: Voice, speed: float = 1.0, pitch: float = 0.0) -> np.ndarray:
@@ -126,6 +129,10 @@ class VoiceCloner:
         std (over all chunks together) to the voice's: the model alone renders an unseen speaker's
         spectral envelope only roughly. With a ``pitch`` shift the correction is the one measured at
         the voice's own pitch, so that it does not pull the shifted harmonics back.
+
+        Phoneme durations are the ones the model predicts for the built-in voice (an hour of training
+        speech), whatever the voice: timing it predicts for unseen voices cost intelligibility, and
+        the speaking rate it predicted for them did not follow the references' (``speed`` sets it).
         """
         _check_range("speed", speed, SPEED_RANGE)
         _check_range("pitch", pitch, PITCH_RANGE)
@@ -147,10 +154,15 @@ class VoiceCloner:
 
     def _model_mels(self, ids: list[torch.Tensor], voice: Voice, speed: float, pitch: float) -> list[np.ndarray]:
         """The acoustic model's log-mel for each chunk of phoneme ids."""
-        speaker = torch.from_numpy(np.asarray(voice.embedding, np.float32))[None].to(self.device)
+        speaker = self._speaker_tensor(voice)
+        timing = self._speaker_tensor(self.default_voice())
         mean = torch.tensor([voice.logf0_mean + pitch * np.log(2) / 12], dtype=torch.float32, device=self.device)
         std = torch.tensor([voice.logf0_std], dtype=torch.float32, device=self.device)
-        return [self.model.infer(chunk, speaker, mean, std, speed=speed)[0][0].float().cpu().numpy() for chunk in ids]
+        return [self.model.infer(chunk, speaker, mean, std, speed=speed, timing_speaker=timing)[0][0].float().cpu().numpy()
+                for chunk in ids]
+
+    def _speaker_tensor(self, voice: Voice) -> torch.Tensor:
+        return torch.from_numpy(np.asarray(voice.embedding, np.float32))[None].to(self.device)
 
     def speak(self, text: str, voice: Voice | None = None, speed: float = 1.0, pitch: float = 0.0) -> tuple[np.ndarray, int]:
         """Waveform (float32) and sample rate for ``text`` in ``voice`` (default voice if None).

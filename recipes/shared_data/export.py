@@ -77,8 +77,9 @@ def main() -> None:
   ({prep['voice_minutes']:.1f} min, {prep['voices_speakers']} speakers). Licences: CC0-1.0, public domain, CC-BY-4.0, CMU ARCTIC.
 - Training: `recipes/shared_data/train.py`, {meta['steps']} steps, arguments in config.json. {args.note}
 - Built-in voice: averaged profile of {DEFAULT_VOICE_FILES} CC0 `cathy` recordings (default_voice.npz).
-- At synthesis `VoiceCloner` moves the output to the voice's per-band log-mel statistics
-  (`voiceclone/features/bands.py`), stored in its profile.
+- At synthesis `VoiceCloner` predicts phoneme durations for the built-in voice whatever the
+  target (the timing predicted for unseen voices was less intelligible), and moves the output to
+  the voice's per-band log-mel statistics (`voiceclone/features/bands.py`), stored in its profile.
 - Phoneme table: version {DEFAULT_TABLE.version}, {len(DEFAULT_TABLE)} symbols (phonemes.json).
 - Measured quality: see the README's evaluation table (`voiceclone eval`).
 - Intended use: speech synthesis with consent of the voice's owner; every output is watermarked.

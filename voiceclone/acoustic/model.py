@@ -225,16 +225,20 @@ class AcousticModel(nn.Module):
     # --- inference ------------------------------------------------------------------------------
     @torch.inference_mode()
     def infer(self, ids: torch.Tensor, speaker: torch.Tensor, logf0_mean: torch.Tensor, logf0_std: torch.Tensor,
-              speed: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+              speed: float = 1.0, timing_speaker: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """ids (B, L) without padding, speaker (B, S), the target voice's log-F0 mean and std (B,).
 
-        Returns (log-mel (B, n_mels, T) in the vocoder's scale, durations (B, L)).
+        ``timing_speaker`` (B, S), if given, is the voice whose phoneme durations are predicted
+        instead of ``speaker``'s: one the duration predictor knows well times speech more
+        intelligibly than an unseen one. Returns (log-mel (B, n_mels, T) in the vocoder's scale,
+        durations (B, L)).
         """
         lengths = torch.full((ids.shape[0],), ids.shape[1], device=ids.device)
         mask = sequence_mask(lengths, ids.shape[1])
         enc, _ = self.encoder(ids, lengths)
         h = enc + self.speaker(speaker)[:, None, :]
-        log_dur = self.duration(h, mask)
+        h_timing = h if timing_speaker is None else enc + self.speaker(timing_speaker)[:, None, :]
+        log_dur = self.duration(h_timing, mask)
         durations = torch.clamp(torch.round((torch.exp(log_dur) - 1) / speed), min=1).long()
         logf0 = logf0_mean[:, None] + logf0_std[:, None] * self.pitch(h, mask)
         x = h + self.embed_pitch(logf0)
