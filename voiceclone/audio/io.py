@@ -49,16 +49,31 @@ def load_audio(
     non-finite, or shorter than ``min_duration_s`` after trimming.
     """
     audio, sr = read_audio(path)
+    return condition_audio(audio, sr, sample_rate, str(path), trim=trim, normalise=normalise,
+                           min_duration_s=min_duration_s)
+
+
+def condition_audio(
+    audio: np.ndarray,
+    source_rate: int,
+    sample_rate: int,
+    name: str = "audio",
+    *,
+    trim: bool = True,
+    normalise: bool = True,
+    min_duration_s: float = MIN_DURATION_S,
+) -> np.ndarray:
+    """What load_audio does after reading: (samples, channels) at ``source_rate`` -> mono at ``sample_rate``."""
     mono = to_mono(audio)
     if float(np.max(np.abs(mono))) < SILENCE_PEAK:
-        raise VoiceCloneError(f"{path}: audio is silent (peak below -80 dBFS)")
-    mono = resample(mono, sr, sample_rate)
+        raise VoiceCloneError(f"{name}: audio is silent (peak below -80 dBFS)")
+    mono = resample(mono, source_rate, sample_rate)
     if trim:
         mono = trim_silence(mono, sample_rate)
     duration = len(mono) / sample_rate
     if duration < min_duration_s:
         raise VoiceCloneError(
-            f"{path}: only {duration:.2f} s of audio after trimming silence; need at least {min_duration_s:.1f} s"
+            f"{name}: only {duration:.2f} s of audio after trimming silence; need at least {min_duration_s:.1f} s"
         )
     if normalise:
         mono = normalise_level(mono)

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from voiceclone.atomic import atomic_write
-from voiceclone.audio import load_audio, resample
+from voiceclone.audio import condition_audio, read_audio, resample, to_mono
 from voiceclone.encoder.embedding import embed_batch
 from voiceclone.encoder.loading import default_weights_path, load_speaker_encoder, weights_version
 from voiceclone.encoder.model import EncoderConfig, SpeakerEncoder
-from voiceclone.encoder.reference import prepare_reference_file
+from voiceclone.encoder.reference import condition_reference
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL, mel_spectrogram
 from voiceclone.features.bands import band_statistics, pool_statistics
@@ -123,12 +123,13 @@ def _pitch(audio16k: np.ndarray) -> tuple[float, float]:
     return mean, std
 
 
-def _bands(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Speech-frame statistics of a reference's vocoder log-mel, loaded at the vocoder's rate.
+def _bands(audio: np.ndarray, sample_rate: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Speech-frame statistics of a reference's vocoder log-mel, from the file's own samples.
 
     Not from the encoder's 16 kHz audio: that holds nothing above 8 kHz, where the top mel band ends.
     """
-    mean, std = band_statistics(mel_spectrogram(load_audio(path, VOCODER_MEL.sample_rate), VOCODER_MEL))
+    signal = condition_audio(audio, sample_rate, VOCODER_MEL.sample_rate, name)
+    mean, std = band_statistics(mel_spectrogram(signal, VOCODER_MEL))
     return mean.astype(np.float32), std.astype(np.float32)
 
 
@@ -178,11 +179,13 @@ def build_profile(paths: Sequence[str | os.PathLike], encoder: SpeakerEncoder | 
         raise VoiceCloneError("no reference audio given")
     encoder = encoder if encoder is not None else load_speaker_encoder()
     paths = [Path(p) for p in paths]
-    prepared = [prepare_reference_file(p) for p in paths]
+    decoded = [read_audio(p) for p in paths]  # each file is decoded once, for both sample rates
+    prepared = [condition_reference(to_mono(audio), sr, str(p)) for p, (audio, sr) in zip(paths, decoded)]
     embeddings = embed_batch(encoder, [r.audio for r in prepared])
     parts = [
-        VoiceProfile(e, (p.name,), (file_sha256(p),), (r.speech_s,), encoder.version, *_pitch(r.audio), *_bands(p))
-        for p, r, e in zip(paths, prepared, embeddings)
+        VoiceProfile(e, (p.name,), (file_sha256(p),), (r.speech_s,), encoder.version, *_pitch(r.audio),
+                     *_bands(audio, sr, str(p)))
+        for p, (audio, sr), r, e in zip(paths, decoded, prepared, embeddings)
     ]
     return combine_profiles(parts)
 
