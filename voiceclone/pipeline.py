@@ -21,6 +21,7 @@ from voiceclone.device import resolve_device
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL
 from voiceclone.features.bands import band_statistics, move_band_statistics
+from voiceclone.features.postfilter import sharpen_in_time
 
 SAMPLE_RATE = VOCODER_MEL.sample_rate
 DEFAULT_VOICE = SHIPPED / "default_voice.npz"
@@ -125,9 +126,10 @@ class VoiceCloner:
     def mel(self, text: str, voice: Voice, speed: float = 1.0, pitch: float = 0.0) -> np.ndarray:
         """Log-mel (80, frames) for ``text``: split into chunks, each synthesised, joined with pauses.
 
-        The model's output is then moved, band by band, from its own speech-frame log-mel mean and
-        std (over all chunks together) to the voice's: the model alone renders an unseen speaker's
-        spectral envelope only roughly. With a ``pitch`` shift the correction is the one measured at
+        Each chunk's log-mel gets back some of the temporal contrast the model's L1 training blurs
+        (``features.postfilter``). It is then moved, band by band, from its own speech-frame log-mel
+        mean and std (over all chunks together) to the voice's: the model alone renders an unseen
+        speaker's spectral envelope only roughly. With a ``pitch`` shift the correction is the one measured at
         the voice's own pitch, so that it does not pull the shifted harmonics back.
 
         Phoneme durations are the ones the model predicts for the built-in voice (an hour of training
@@ -153,13 +155,13 @@ class VoiceCloner:
         return np.concatenate(pieces, axis=1)
 
     def _model_mels(self, ids: list[torch.Tensor], voice: Voice, speed: float, pitch: float) -> list[np.ndarray]:
-        """The acoustic model's log-mel for each chunk of phoneme ids."""
+        """The acoustic model's log-mel for each chunk of phoneme ids, with its temporal contrast restored."""
         speaker = self._speaker_tensor(voice)
         timing = self._speaker_tensor(self.default_voice())
         mean = torch.tensor([voice.logf0_mean + pitch * np.log(2) / 12], dtype=torch.float32, device=self.device)
         std = torch.tensor([voice.logf0_std], dtype=torch.float32, device=self.device)
-        return [self.model.infer(chunk, speaker, mean, std, speed=speed, timing_speaker=timing)[0][0].float().cpu().numpy()
-                for chunk in ids]
+        return [sharpen_in_time(self.model.infer(chunk, speaker, mean, std, speed=speed, timing_speaker=timing)[0][0]
+                                .float().cpu().numpy()) for chunk in ids]
 
     def _speaker_tensor(self, voice: Voice) -> torch.Tensor:
         return torch.from_numpy(np.asarray(voice.embedding, np.float32))[None].to(self.device)

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-SPEECH_RANGE_NATS = 4.0
-"""Frames whose mean log-mel is within this of the loudest frame count as speech (about 35 dB)."""
+SPEECH_RANGE_NATS = 6.0
+"""Frames whose mean log-mel is within this of the loudest frame count as speech (about 52 dB):
+everything but near-silence. On the development voices a 35 dB range (4 nats) gave clones lower
+speaker similarity (SECS 0.734 vs 0.740) and DNSMOS (2.83 vs 2.85), 17 dB (2 nats) lower still."""
 MIN_STD = 1e-3
 
 BandStatistics = tuple[np.ndarray, np.ndarray]

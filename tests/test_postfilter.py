@@ -1,0 +1,25 @@
+"""Temporal contrast enhancement of predicted log-mels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from voiceclone.features.postfilter import sharpen_in_time
+
+
+def test_zero_amount_and_steady_bands_are_left_alone():
+    rng = np.random.default_rng(0)
+    mel = rng.standard_normal((80, 50)).astype(np.float32)
+    np.testing.assert_array_equal(sharpen_in_time(mel, amount=0.0), mel)
+    steady = np.full((80, 50), -4.0, np.float32)
+    np.testing.assert_allclose(sharpen_in_time(steady), steady, atol=1e-6)
+
+
+def test_a_step_gets_steeper_and_keeps_its_levels():
+    mel = np.full((2, 40), -8.0, np.float32)
+    mel[:, 20:] = -2.0  # an onset
+    out = sharpen_in_time(mel, amount=0.5, frames=5)
+    assert out[0, 19] < -8.0 and out[0, 20] > -2.0  # undershoot before, overshoot after
+    np.testing.assert_allclose(out[:, :15], -8.0, atol=1e-6)  # far from the onset: unchanged
+    np.testing.assert_allclose(out[:, 25:], -2.0, atol=1e-6)
+    assert out.dtype == np.float32 and out.shape == mel.shape
