@@ -47,11 +47,12 @@ def main() -> None:
     model = AcousticModel(cfg)
     model.load_state_dict(state["model"])
     model.eval()
+    steps = int(state.get("init_steps", 0)) + int(state["step"])  # counting the run it was --init from
     prep_dir = Path(run_config["args"]["prep"])
     prep = json.loads((prep_dir / "summary.json").read_text())
     meta = {
-        "model_id": f"voiceclone-acoustic-shared-{state['step']}",
-        "steps": int(state["step"]),
+        "model_id": f"voiceclone-acoustic-shared-{steps}",
+        "steps": steps,
         "exported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "train_args": run_config["args"],
         "data": {k: v for k, v in prep.items() if k != "held_out_speakers"},
@@ -67,7 +68,7 @@ def main() -> None:
     profile.save(args.out / "default_voice.npz")
     card = f"""# voiceclone acoustic model `{meta['model_id']}`
 
-- Architecture: Tacotron 2 text encoder, GE2E d-vector conditioning, duration and pitch predictors
+- Architecture: Tacotron 2 text encoder, GE2E d-vector conditioning (FiLM in the decoder), duration and pitch predictors
   (learned monotonic alignment), dilated-convolution decoder, Tacotron 2 post-net; an auto-encoding
   path through a mel bottleneck trains the same decoder on untranscribed voices.
   {meta['parameters'] / 1e6:.2f}M parameters; predicts the HiFi-GAN universal 80-band log-mel.

@@ -4,8 +4,10 @@
 
 Every step trains the text path (phonemes -> mel, with learned alignment) on transcribed
 speech and the auto-encoding path (mel bottleneck -> same decoder) on untranscribed voices.
-Writes runs/.../state.pt (resume), losses.csv, samples/*.wav and *.png; export.py turns
-the run into the shipped safetensors checkpoint. Runs unchanged on CUDA (--device cuda).
+--init runs/OLD/state.pt starts a new run (fresh optimiser and schedule) from an earlier run's
+weights, e.g. after adding a part to the model. Writes runs/.../state.pt (resume), losses.csv,
+samples/*.wav and *.png; export.py turns the run into the shipped safetensors checkpoint. Runs
+unchanged on CUDA (--device cuda).
 """
 
 from __future__ import annotations
@@ -98,6 +100,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start a new run from another run's state.pt (model weights only; parts it lacks start "
+                             "fresh; the new run's own schedule and optimiser)")
     parser.add_argument("--max-minutes", type=float, default=0, help="stop (and save) after this long; 0: no limit")
     args = parser.parse_args()
 
@@ -109,14 +114,21 @@ def main() -> None:
     cfg = AcousticConfig(n_symbols=len(DEFAULT_TABLE), **statistics([text_split, voice_split]))
     model = AcousticModel(cfg).to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-6)
-    step = 0
+    step, init_steps = 0, 0
     state_path = args.run / "state.pt"
     if state_path.exists():
         state = torch.load(state_path, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
-        step = int(state["step"])
+        step, init_steps = int(state["step"]), int(state.get("init_steps", 0))
         print(f"resumed from step {step}")
+    elif args.init is not None:
+        state = torch.load(args.init, map_location=device, weights_only=True)
+        missing, unexpected = model.load_state_dict(state["model"], strict=False)
+        if unexpected:
+            raise SystemExit(f"{args.init} holds weights this model has no place for: {unexpected}")
+        init_steps = int(state.get("init_steps", 0)) + int(state["step"])
+        print(f"initialised from {args.init} ({init_steps} steps); new, freshly initialised: {missing}")
     (args.run / "config.json").write_text(json.dumps({"model": cfg.to_dict(), "args": {k: str(v) for k, v in vars(args).items()}}, indent=1))
     rng = np.random.default_rng(args.seed + step)
     text_batches = Batcher(text_split, args.text_frames, 1000, rng, other_utterance_dvec=True)
@@ -166,7 +178,8 @@ def main() -> None:
         out_of_time = args.max_minutes and (time.time() - started) / 60 > args.max_minutes
         if step % args.save_every == 0 or step == args.steps or out_of_time:
             tmp = state_path.with_suffix(".tmp")
-            torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "step": step}, tmp)
+            torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "step": step,
+                        "init_steps": init_steps}, tmp)
             tmp.replace(state_path)
         if step % args.sample_every == 0:
             write_samples(model, args.run, step, text_split, voice_split, device)

@@ -103,7 +103,8 @@ class MelBottleneck(nn.Module):
 
 
 class Decoder(nn.Module):
-    """Dilated residual convolutions with the speaker added to every block, then a mel head."""
+    """Dilated residual convolutions, each block's input scaled and shifted by the speaker (FiLM),
+    then a mel head. The scales start at zero, so a model trained with shifts alone loads as is."""
 
     def __init__(self, cfg: AcousticConfig):
         super().__init__()
@@ -113,6 +114,9 @@ class Decoder(nn.Module):
             ConvBlock(c, c, cfg.decoder_kernel, cfg.dropout, dilation=d) for d in cfg.decoder_dilations
         )
         self.speaker = nn.Linear(cfg.speaker_dim, c * len(cfg.decoder_dilations))
+        self.speaker_scale = nn.Linear(cfg.speaker_dim, c * len(cfg.decoder_dilations))
+        nn.init.zeros_(self.speaker_scale.weight)
+        nn.init.zeros_(self.speaker_scale.bias)
         self.out = nn.Conv1d(c, cfg.n_mels, 1)
 
     def forward(self, x: torch.Tensor, speaker: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -120,8 +124,9 @@ class Decoder(nn.Module):
         m = mask[:, None, :].float()
         h = self.inp(x.transpose(1, 2)) * m
         spk = self.speaker(speaker).chunk(len(self.blocks), dim=-1)
-        for block, s in zip(self.blocks, spk):
-            h = (h + block(h + s[:, :, None])) * m
+        scales = self.speaker_scale(speaker).chunk(len(self.blocks), dim=-1)
+        for block, s, g in zip(self.blocks, spk, scales):
+            h = (h + block(h * (1 + g[:, :, None]) + s[:, :, None])) * m
         return self.out(h) * m
 
 
