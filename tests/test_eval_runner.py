@@ -15,7 +15,7 @@ from voiceclone.evaluation import EvalConfig, Judges, evaluate
 from voiceclone.evaluation.asr import error_counts
 from voiceclone.evaluation.peer import PiperPeer
 from voiceclone.evaluation.runner import assign_sentences, select_references
-from voiceclone.evaluation.scoring import condition
+from voiceclone.evaluation.scoring import condition, peer_wer_on_same_sentences
 
 TIMING = ("synth_s", "rtf", "audio_path")
 
@@ -62,10 +62,13 @@ def test_clone_mode_with_an_injected_synthesiser_writes_a_complete_repeatable_re
     assert saved["summary"]["voiceclone"]["wer"] == pytest.approx(summary["wer"])
     assert "| voiceclone |" in (config.out / "summary.md").read_text()
 
-    again = evaluate(EvalConfig(**{**config.__dict__, "out": tmp_path / "again", "save_audio": False}),
-                     judges=judges, synthesise=parrot)
+    # run again, with the first run as the "peer": its WER on the same sentences is this run's own
+    again = evaluate(EvalConfig(**{**config.__dict__, "out": tmp_path / "again", "save_audio": False,
+                                   "peer_results": config.out / "results.json"}), judges=judges, synthesise=parrot)
     strip = [{k: v for k, v in r.items() if k not in TIMING} for r in rows]
     assert strip == [{k: v for k, v in r.items() if k not in TIMING} for r in again["rows"]]
+    assert again["summary"]["voiceclone"]["peer_wer_same_sentences"] == pytest.approx(summary["wer"])
+    assert "peer_wer_same_sentences" not in summary
 
     # the saved (16-bit) outputs, judged as a folder from any system, score the same
     judged = evaluate(EvalConfig(mode="dir", out=tmp_path / "dir", refs=refs_table,
@@ -107,11 +110,26 @@ def test_selection_is_seeded_and_rotates_sentences():
     assert assign_sentences(2, 5, per_voice=0, seed=0) == [list(range(5))] * 2
 
 
+def test_peer_wer_counts_the_peer_on_exactly_the_sentences_spoken():
+    def row(text, errors, words):
+        return {"text": text, "word_errors": errors, "words": words}
+
+    ours = [row("a", 0, 10), row("a", 5, 10), row("b", 1, 5), row("no transcript", None, None)]
+    peer = [row("a", 1, 10), row("a", 3, 10), row("b", 0, 5), row("c", 9, 9)]
+    # "a" twice at the peer's mean of 2 errors in 10 words, "b" once with 0 in 5; "c" was not spoken
+    assert peer_wer_on_same_sentences(ours, peer) == pytest.approx((2 + 2 + 0) / 25)
+    with pytest.raises(VoiceCloneError, match="no rendering of the sentence 'd'"):
+        peer_wer_on_same_sentences([row("d", 0, 3)], peer)
+
+
 def test_bad_configuration_is_a_clear_error(tmp_path, refs_table):
     with pytest.raises(VoiceCloneError, match="unknown system"):
         evaluate(EvalConfig(mode="clone", out=tmp_path, refs=refs_table, system="nope"))
     with pytest.raises(VoiceCloneError, match="--outputs is required"):
         evaluate(EvalConfig(mode="dir", out=tmp_path, refs=refs_table))
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(VoiceCloneError, match="not a results.json"):
+        evaluate(EvalConfig(mode="clone", out=tmp_path, refs=refs_table, peer_results=tmp_path / "broken.json"))
 
 
 def test_cli_reports_a_bad_table_in_one_line(tmp_path):

@@ -238,6 +238,12 @@ def eval_(
     ] = False,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the SECS and mel spectrogram PNGs.")] = True,
     progress: Annotated[bool, typer.Option("--progress/--quiet", help="Show a progress bar.")] = True,
+    peer_results: Annotated[
+        Optional[Path],
+        typer.Option("--peer-results", help="results.json of a --mode peer run on the same --sentences: adds the "
+                     "peer's WER on exactly the sentences this run spoke (column 'peer WER %'), the fair "
+                     "comparison when each voice speaks only some sentences."),
+    ] = None,
 ) -> None:
     """Judge speech by numbers: WER/CER (pocketsphinx), speaker similarity and identification (GE2E),
     pitch distance, DNSMOS and real-time factor, per utterance and per system."""
@@ -247,7 +253,8 @@ def eval_(
 
     config = EvalConfig(mode=mode, out=out, refs=refs, sentences=sentences or DEFAULT_SENTENCES, outputs=outputs,
                         system=system, limit=limit, sentences_per_voice=sentences_per_voice, seed=seed,
-                        device=device, save_audio=save_audio, plots=plots, progress=progress)
+                        device=device, save_audio=save_audio, plots=plots, progress=progress,
+                        peer_results=peer_results)
     result = evaluate(config)
     typer.echo(markdown_table(result["summary"]), nl=False)
     typer.echo(f"written to {out}/ (results.json, summary.md{', plots' if plots else ''})")

@@ -15,6 +15,7 @@ from voiceclone.atomic import atomic_write
 COLUMNS = (
     ("utterances", "utts", "{:d}", 1),
     ("wer", "WER %", "{:.1f}", 100),
+    ("peer_wer_same_sentences", "peer WER %", "{:.1f}", 100),
     ("cer", "CER %", "{:.1f}", 100),
     ("secs_ref", "SECS ref", "{:.3f}", 1),
     ("secs_speaker", "SECS spk", "{:.3f}", 1),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from voiceclone.evaluation.data import (
     read_rendered,
     read_sentences,
 )
-from voiceclone.evaluation.scoring import JUDGE_RATE, Candidate, Judges, Scorer, summarise
+from voiceclone.evaluation.scoring import JUDGE_RATE, Candidate, Judges, Scorer, peer_wer_on_same_sentences, summarise
 
 MODES = ("real", "copy", "clone", "peer", "dir")
 PEER_SYSTEM = "piper-joe"
@@ -118,6 +119,7 @@ class EvalConfig:
     plots: bool = True
     examples: int = 3
     progress: bool = True
+    peer_results: Path | None = None
 
 
 def select_references(refs: Sequence[Reference], limit: int, seed: int) -> list[Reference]:
@@ -216,6 +218,17 @@ def dir_candidates(items: Sequence[Rendered], outputs: Path, bank_paths: Sequenc
                         audio, JUDGE_RATE)
 
 
+def read_result_rows(path: Path) -> list[dict]:
+    """The per-utterance rows of an earlier run's results.json."""
+    try:
+        rows = json.loads(Path(path).read_text())["rows"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise VoiceCloneError(f"{path}: not a results.json written by voiceclone eval ({type(exc).__name__})") from None
+    if not isinstance(rows, list):
+        raise VoiceCloneError(f"{path}: not a results.json written by voiceclone eval (no rows)")
+    return rows
+
+
 def _check(config: EvalConfig) -> None:
     if config.mode not in MODES:
         raise VoiceCloneError(f"unknown mode '{config.mode}'; choose one of: {', '.join(MODES)}")
@@ -240,6 +253,7 @@ def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synth
     from voiceclone.evaluation import report
 
     _check(config)
+    peer_rows = read_result_rows(config.peer_results) if config.peer_results is not None else None
     skipped: list[dict] = []
     refs = select_references(read_references(config.refs), config.limit, config.seed)
     loaded = [load_audio(ref.path, JUDGE_RATE) for ref in refs]
@@ -275,6 +289,10 @@ def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synth
         ):
             examples.append((candidate.reference, candidate))
     result = {"summary": summarise(rows), "rows": rows, "skipped_references": skipped}
+    if peer_rows is not None:
+        for system, values in result["summary"].items():
+            values["peer_wer_same_sentences"] = peer_wer_on_same_sentences(
+                [row for row in rows if row["system"] == system], peer_rows)
     for item in skipped:
         tqdm.write(f"warning: skipped {item['speaker']}: {item['reason']}")
     report.write_report(config, result, [(bank_audio[i], c) for i, c in examples])

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceclone.audio import normalise_level, resample, trim_silence
+from voiceclone.errors import VoiceCloneError
 from voiceclone.evaluation.asr import Recogniser, error_counts
 from voiceclone.evaluation.dnsmos import DnsMos
 from voiceclone.evaluation.pitch import median_f0, semitone_distance, voiced_f0
@@ -173,3 +174,28 @@ def summarise(rows: Sequence[dict]) -> dict[str, dict]:
             if synth else None,
         }
     return summary
+
+
+def peer_wer_on_same_sentences(rows: Sequence[dict], peer_rows: Sequence[dict]) -> float | None:
+    """The peer's corpus WER on exactly the sentences ``rows`` spoke, each as often as there.
+
+    Corpus WER depends on which sentences were spoken; a system that spoke two sentences per
+    voice is compared fairly only with the peer's errors on those same sentences. Each sentence's
+    peer errors and words are averaged over the peer's renderings of it. Raises VoiceCloneError
+    when the peer never spoke one of the sentences.
+    """
+    peer: dict[str, list[tuple[int, int]]] = {}
+    for row in peer_rows:
+        if row.get("words"):
+            peer.setdefault(row["text"], []).append((row["word_errors"], row["words"]))
+    errors = words = 0.0
+    for row in rows:
+        if not row.get("words"):
+            continue
+        if row["text"] not in peer:
+            raise VoiceCloneError(f"the peer results hold no rendering of the sentence {row['text']!r}; run "
+                                  f"--mode peer with the same --sentences")
+        renderings = peer[row["text"]]
+        errors += sum(e for e, _ in renderings) / len(renderings)
+        words += sum(w for _, w in renderings) / len(renderings)
+    return errors / words if words else None
