@@ -94,6 +94,22 @@ def test_empty_and_huge_text(cloner):
         cloner.mel("a" * (MAX_TEXT_CHARS + 1), cloner.default_voice())
 
 
+def test_a_checkpoint_folder_brings_its_own_built_in_voice(tmp_path):
+    import shutil
+
+    from voiceclone.acoustic.checkpoint import SHIPPED
+    from voiceclone.encoder import VoiceProfile
+
+    shutil.copytree(SHIPPED, tmp_path / "ckpt")
+    (tmp_path / "ckpt" / "default_voice.npz").unlink()
+    assert VoiceCloner(device="cpu", checkpoint=tmp_path / "ckpt").default_voice_path == SHIPPED / "default_voice.npz"
+    shipped = VoiceProfile.load(SHIPPED / "default_voice.npz")
+    own = dataclasses.replace(shipped, logf0_mean=shipped.logf0_mean + 0.5)
+    own.save(tmp_path / "ckpt" / "default_voice.npz")
+    voice = VoiceCloner(device="cpu", checkpoint=tmp_path / "ckpt").default_voice()
+    assert voice.logf0_mean == pytest.approx(own.logf0_mean)
+
+
 def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
     with pytest.raises(VoiceCloneError, match="missing"):
         VoiceCloner(device="cpu", checkpoint=tmp_path)

@@ -24,7 +24,8 @@ from voiceclone.features.bands import band_statistics, move_band_statistics
 from voiceclone.features.postfilter import sharpen_in_time
 
 SAMPLE_RATE = VOCODER_MEL.sample_rate
-DEFAULT_VOICE = SHIPPED / "default_voice.npz"
+DEFAULT_VOICE_FILE = "default_voice.npz"
+"""The built-in voice's profile, saved beside each checkpoint by the recipe's export."""
 MAX_TEXT_CHARS = 20_000
 """Longest text one call speaks (about 20 minutes of speech); split bigger jobs into files."""
 PAUSE_S = 0.25
@@ -67,7 +68,10 @@ class VoiceCloner:
 
     def __init__(self, device: str = "auto", checkpoint: str | os.PathLike | None = None, watermark: bool = True):
         self.device = resolve_device(device)
-        ckpt = load_checkpoint(checkpoint or SHIPPED, self.device)
+        folder = Path(checkpoint or SHIPPED)
+        ckpt = load_checkpoint(folder, self.device)
+        own_voice = folder / DEFAULT_VOICE_FILE
+        self.default_voice_path = own_voice if own_voice.is_file() else SHIPPED / DEFAULT_VOICE_FILE
         self.model, self.table, self.meta = ckpt.model, ckpt.table, ckpt.meta
         self.model_id = str(self.meta.get("model_id", "voiceclone-acoustic"))
         self.watermark = watermark
@@ -115,11 +119,11 @@ class VoiceCloner:
         return voice_from_profile(profile, ", ".join(str(p) for p in paths))
 
     def default_voice(self) -> Voice:
-        """The built-in voice shipped with the checkpoint (a stored profile)."""
+        """The built-in voice: the profile saved beside the checkpoint (the shipped one if it has none)."""
         if self._default_voice is None:
             from voiceclone.encoder import VoiceProfile
 
-            self._default_voice = voice_from_profile(VoiceProfile.load(DEFAULT_VOICE), "default voice")
+            self._default_voice = voice_from_profile(VoiceProfile.load(self.default_voice_path), "default voice")
         return self._default_voice
 
     # --- synthesis -------------------------------------------------------------------------------
