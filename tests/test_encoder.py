@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import warnings
 from pathlib import Path
@@ -28,6 +29,7 @@ from voiceclone.encoder.loading import default_weights_path
 from voiceclone.encoder.reference import MIN_SPEECH_S
 from voiceclone.encoder.vad import trim_to_speech
 from voiceclone.errors import VoiceCloneError
+from voiceclone.features.frame_match import MAX_REFERENCE_FRAMES
 
 SR = 16000
 N_PARITY = 24
@@ -249,6 +251,8 @@ def test_profile_round_trip_and_provenance(encoder, references, tmp_path: Path) 
     np.testing.assert_array_equal(loaded.embedding, profile.embedding)
     np.testing.assert_array_equal(loaded.band_mean, profile.band_mean)
     np.testing.assert_array_equal(loaded.band_std, profile.band_std)
+    assert profile.reference_frames.shape[0] == 80 and 300 < profile.reference_frames.shape[1] <= MAX_REFERENCE_FRAMES
+    np.testing.assert_allclose(loaded.reference_frames, profile.reference_frames, atol=0.01)  # stored as float16
     assert (loaded.sources, loaded.sha256, loaded.speech_s, loaded.encoder_version) == (
         profile.sources, profile.sha256, profile.speech_s, profile.encoder_version)
 
@@ -276,9 +280,11 @@ def test_corrupt_or_foreign_profiles_are_refused(encoder, references, tmp_path: 
     VoiceProfile(np.ones(256, np.float32), good.sources, good.sha256, good.speech_s,
                  good.encoder_version).save(tmp_path / "unnormalised.npz")
     VoiceProfile(good.embedding, good.sources, good.sha256, good.speech_s, "ge2e:other").save(tmp_path / "other.npz")
+    dataclasses.replace(good, reference_frames=np.full((80, 5), np.nan, np.float32)).save(tmp_path / "nanframes.npz")
     for name, message in [("garbage", "not a voice profile"), ("foreign", "not a voice profile"),
                           ("pickled", "not a voice profile|damaged"), ("unnormalised", "damaged"),
-                          ("other", "different encoder|rebuild"), ("absent", "no such")]:
+                          ("other", "different encoder|rebuild"), ("absent", "no such"),
+                          ("nanframes", "damaged")]:
         with pytest.raises(VoiceCloneError, match=message):
             load_voice(tmp_path / f"{name}.npz", encoder)
 

@@ -13,6 +13,7 @@ import soundfile as sf
 
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features.bands import band_statistics
+from voiceclone.features.frame_match import MATCH_WEIGHT, nearest_frame_means, speech_gate
 from voiceclone.features.pitch import median_f0, yin_f0
 from voiceclone.pipeline import MAX_TEXT_CHARS, SAMPLE_RATE, VoiceCloner
 from voiceclone.watermark import detect_watermark
@@ -64,12 +65,37 @@ def test_output_takes_the_voice_spectral_envelope(cloner):
     voice = cloner.default_voice()
     tilt = np.linspace(-1.0, 1.0, len(voice.band_mean))
     brighter = dataclasses.replace(voice, band_mean=voice.band_mean + tilt, band_std=voice.band_std * 1.5)
-    plain, bright = cloner.mel(SENTENCE, voice), cloner.mel(SENTENCE, brighter)
+    # without frame matching: the reference frames would pull the brighter voice back
+    plain, bright = cloner.mel(SENTENCE, voice, similarity=0.0), cloner.mel(SENTENCE, brighter, similarity=0.0)
     mean, std = band_statistics(plain)
     # measured again, the output's statistics are the voice's up to which frames now count as speech
     np.testing.assert_allclose(mean, voice.band_mean, atol=0.25)
     target = voice.band_mean[:, None]
     np.testing.assert_allclose(bright, (plain - target) * 1.5 + target + tilt[:, None], atol=1e-3)
+
+
+def test_similarity_pulls_frames_toward_the_reference_frames(cloner):
+    voice = cloner.default_voice()
+    stats = (voice.band_mean, voice.band_std)
+
+    def distance_to_reference(mel):  # mean distance of each speech frame to its nearest reference frame
+        frames = mel[:, speech_gate(mel) == 1.0]
+        return float(np.sqrt(((frames - nearest_frame_means(frames, voice.reference_frames, stats, 1)) ** 2)
+                             .sum(axis=0)).mean())
+
+    distances = [distance_to_reference(cloner.mel(SENTENCE, voice, similarity=s)) for s in (0.0, 0.3, 0.8)]
+    assert distances[0] > distances[1] > distances[2]
+    plain = cloner.mel(SENTENCE, voice, similarity=0.0)
+    assert cloner.mel(SENTENCE, voice, similarity=0.8).shape == plain.shape  # timing untouched
+
+
+def test_a_profile_without_reference_frames_asks_to_be_rebuilt(cloner, tmp_path):
+    from voiceclone.encoder import VoiceProfile
+
+    shipped = VoiceProfile.load(cloner.default_voice_path)
+    dataclasses.replace(shipped, reference_frames=None).save(tmp_path / "old.npz")
+    with pytest.raises(VoiceCloneError, match="rebuild it with: voiceclone embed"):
+        cloner.voice(tmp_path / "old.npz")
 
 
 def test_long_text_is_chunked_with_pauses(cloner):
@@ -80,7 +106,7 @@ def test_long_text_is_chunked_with_pauses(cloner):
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    ({"speed": 0.1}, "speed"), ({"pitch": 30.0}, "pitch"),
+    ({"speed": 0.1}, "speed"), ({"pitch": 30.0}, "pitch"), ({"similarity": 1.5}, "similarity"),
 ])
 def test_bad_controls(cloner, kwargs, match):
     with pytest.raises(VoiceCloneError, match=match):
@@ -139,6 +165,11 @@ def test_cli_no_watermark_is_recorded(tmp_path):
         assert "NOT watermarked" in handle.copy_metadata().get("software", "")
 
 
+def test_cli_help_states_the_similarity_default():
+    result = run("speak", "--help")
+    assert result.returncode == 0 and f"default {MATCH_WEIGHT:g})" in " ".join(result.stdout.split())
+
+
 def test_cli_batch_mode(tmp_path):
     lines = tmp_path / "lines.txt"
     lines.write_text("First line.\n\nSecond line here.\n")
@@ -153,6 +184,7 @@ def test_cli_batch_mode(tmp_path):
     (["speak", "Hi.", "-o", "{tmp}/nodir/x.wav"], "does not exist"),
     (["speak", "Hi."], "-o OUT.wav"),
     (["speak", "Hi.", "-o", "{tmp}/x.wav", "--speed", "9"], "out of range"),
+    (["speak", "Hi.", "-o", "{tmp}/x.wav", "--similarity", "-1"], "out of range"),
 ])
 def test_cli_errors_are_one_line(tmp_path, args, match):
     result = run(*[a.format(tmp=tmp_path) for a in args])

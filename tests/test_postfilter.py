@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from voiceclone.features.postfilter import sharpen_in_time
+from voiceclone.features.postfilter import borrow_temporal_detail, sharpen_in_time
 
 
 def test_zero_amount_and_steady_bands_are_left_alone():
@@ -23,3 +24,17 @@ def test_a_step_gets_steeper_and_keeps_its_levels():
     np.testing.assert_allclose(out[:, :15], -8.0, atol=1e-6)  # far from the onset: unchanged
     np.testing.assert_allclose(out[:, 25:], -2.0, atol=1e-6)
     assert out.dtype == np.float32 and out.shape == mel.shape
+
+
+def test_borrowed_detail_takes_the_donors_changes_at_the_mels_scale():
+    mel = np.full((2, 40), -5.0, np.float32)
+    mel[:, 20:] = -4.0  # a soft onset
+    donor = np.full((2, 40), -6.0, np.float32)
+    donor[:, 10:] = -2.0  # a sharper one, earlier, on another scale (4 nats)
+    out = borrow_temporal_detail(mel, donor, amount=0.5, frames=5)
+    scaled_detail = (out - mel)[0]
+    assert abs(scaled_detail[9]) > 0.1 and abs(scaled_detail[10]) > 0.1  # the donor's onset shows up
+    assert np.abs(scaled_detail).max() < 0.5  # at the mel's 1-nat scale, not the donor's 4
+    np.testing.assert_allclose(borrow_temporal_detail(mel, np.full_like(mel, -3.0)), mel, atol=1e-6)
+    with pytest.raises(ValueError, match="does not match"):
+        borrow_temporal_detail(mel, donor[:, :30])

@@ -49,6 +49,7 @@ def speak(
     out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Batch mode: write line N of --text-file to OUT_DIR/NNNN.wav.")] = None,
     speed: Annotated[float, typer.Option("--speed", help="Speaking rate, 0.5 (slow) to 2.0 (fast).")] = 1.0,
     pitch: Annotated[float, typer.Option("--pitch", help="Pitch shift in semitones, -12 to 12.")] = 0.0,
+    similarity: Annotated[Optional[float], typer.Option("--similarity", help="0 to 1 (default 0.3): how far each sound is pulled toward the reference's own nearest sounds. Higher sounds more like the reference but less clear; off with --pitch.", show_default=False)] = None,
     device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
     no_watermark: Annotated[bool, typer.Option("--no-watermark", help="Do not watermark the output (recorded in the file's metadata).")] = False,
     provenance_json: Annotated[Optional[Path], typer.Option("--provenance-json", help="Also write the provenance record as a JSON sidecar here (with --out-dir: NNNN.json beside each file).")] = None,
@@ -75,8 +76,12 @@ def speak(
             raise VoiceCloneError(f"{text_file}: cannot read the text file ({exc})") from None
     cloner = VoiceCloner(device=device, watermark=not no_watermark)
     chosen = cloner.voice(sources or None)
+    if similarity is None:
+        from voiceclone.features.frame_match import MATCH_WEIGHT
+
+        similarity = MATCH_WEIGHT
     if out_dir is None:
-        path = cloner.speak_to_file(text, output, chosen, speed, pitch, provenance_json)
+        path = cloner.speak_to_file(text, output, chosen, speed, pitch, similarity, provenance_json)
         typer.echo(f"{path}: spoken in {chosen.description}")
         return
     from tqdm import tqdm
@@ -89,7 +94,7 @@ def speak(
     width = max(4, len(str(len(lines))))
     for i, line in enumerate(tqdm(lines, desc="speaking", unit="line"), start=1):
         sidecar = out_dir / f"{i:0{width}d}.json" if provenance_json is not None else None
-        cloner.speak_to_file(line, out_dir / f"{i:0{width}d}.wav", chosen, speed, pitch, sidecar)
+        cloner.speak_to_file(line, out_dir / f"{i:0{width}d}.wav", chosen, speed, pitch, similarity, sidecar)
     typer.echo(f"{out_dir}: {len(lines)} files spoken in {chosen.description}")
 
 
@@ -145,8 +150,9 @@ def embed(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the .npz voice profile.")],
     device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
 ) -> None:
-    """Build a voice profile: the speaker embedding averaged over the references, their pitch register and
-    spectral envelope (per-band log-mel statistics), and their provenance."""
+    """Build a voice profile: the speaker embedding averaged over the references, their pitch register,
+    spectral envelope (per-band log-mel statistics), up to 30 s of their speech frames in shuffled
+    order (what --similarity matches to), and their provenance."""
     import warnings
 
     from voiceclone.encoder import load_speaker_encoder, load_voice

@@ -21,7 +21,8 @@ from voiceclone.device import resolve_device
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL
 from voiceclone.features.bands import band_statistics, move_band_statistics
-from voiceclone.features.postfilter import sharpen_in_time
+from voiceclone.features.frame_match import MATCH_WEIGHT, blend_nearest_frames
+from voiceclone.features.postfilter import borrow_temporal_detail, sharpen_in_time
 
 SAMPLE_RATE = VOCODER_MEL.sample_rate
 DEFAULT_VOICE_FILE = "default_voice.npz"
@@ -31,6 +32,7 @@ MAX_TEXT_CHARS = 20_000
 PAUSE_S = 0.25
 """Silence between chunks of long text, on top of the model's own pause at the punctuation."""
 SPEED_RANGE = (0.5, 2.0)
+SIMILARITY_RANGE = (0.0, 1.0)
 PITCH_RANGE = (-12.0, 12.0)
 
 VoiceSource = "str | os.PathLike | Sequence[str | os.PathLike] | Voice"
@@ -39,13 +41,15 @@ VoiceSource = "str | os.PathLike | Sequence[str | os.PathLike] | Voice"
 @dataclass(frozen=True)
 class Voice:
     """What synthesis needs of a speaker: the GE2E d-vector and pitch register the acoustic model is
-    conditioned on, and the spectral envelope (per-band log-mel statistics) its output is moved to."""
+    conditioned on, the spectral envelope (per-band log-mel statistics) its output is moved to, and
+    reference speech frames (n_mels, N) its frames are blended toward."""
 
     embedding: np.ndarray
     logf0_mean: float
     logf0_std: float
     band_mean: np.ndarray
     band_std: np.ndarray
+    reference_frames: np.ndarray
     reference_sha256: tuple[str, ...]
     description: str
 
@@ -55,12 +59,13 @@ class Voice:
 
 
 def voice_from_profile(profile, description: str) -> Voice:
-    """A Voice from a VoiceProfile that carries pitch and spectral statistics."""
-    if not np.isfinite(getattr(profile, "logf0_mean", float("nan"))) or getattr(profile, "band_mean", None) is None:
-        raise VoiceCloneError(f"{description}: voice profile has no pitch or spectral statistics; "
-                              f"rebuild it with: voiceclone embed")
+    """A Voice from a VoiceProfile that carries pitch and spectral statistics and reference frames."""
+    if (not np.isfinite(getattr(profile, "logf0_mean", float("nan"))) or getattr(profile, "band_mean", None) is None
+            or getattr(profile, "reference_frames", None) is None):
+        raise VoiceCloneError(f"{description}: voice profile was made by an older voiceclone (no pitch, spectral "
+                              f"statistics or reference frames); rebuild it with: voiceclone embed")
     return Voice(profile.embedding, float(profile.logf0_mean), float(profile.logf0_std), profile.band_mean,
-                 profile.band_std, tuple(profile.sha256), description)
+                 profile.band_std, profile.reference_frames, tuple(profile.sha256), description)
 
 
 class VoiceCloner:
@@ -127,21 +132,28 @@ class VoiceCloner:
         return self._default_voice
 
     # --- synthesis -------------------------------------------------------------------------------
-    def mel(self, text: str, voice: Voice, speed: float = 1.0, pitch: float = 0.0) -> np.ndarray:
+    def mel(self, text: str, voice: Voice, speed: float = 1.0, pitch: float = 0.0,
+            similarity: float = MATCH_WEIGHT) -> np.ndarray:
         """Log-mel (80, frames) for ``text``: split into chunks, each synthesised, joined with pauses.
 
-        Each chunk's log-mel gets back some of the temporal contrast the model's L1 training blurs
-        (``features.postfilter``). It is then moved, band by band, from its own speech-frame log-mel
-        mean and std (over all chunks together) to the voice's: the model alone renders an unseen
-        speaker's spectral envelope only roughly. With a ``pitch`` shift the correction is the one measured at
-        the voice's own pitch, so that it does not pull the shifted harmonics back.
+        Each chunk is rendered twice with the same phoneme durations, in the voice and in the
+        built-in voice. The voice's log-mel gets back some of the temporal contrast the model's L1
+        training blurs, its own and the built-in voice's (``features.postfilter``): the model
+        renders the voice it knows best more crisply. Phoneme durations are the ones it predicts for
+        the built-in voice, whatever the voice: the timing it predicted for unseen voices cost
+        intelligibility and did not follow the references' speaking rate (``speed`` sets it).
 
-        Phoneme durations are the ones the model predicts for the built-in voice (an hour of training
-        speech), whatever the voice: timing it predicts for unseen voices cost intelligibility, and
-        the speaking rate it predicted for them did not follow the references' (``speed`` sets it).
+        The result is moved, band by band, from its own speech-frame log-mel mean and std (over all
+        chunks together) to the voice's: the model alone renders an unseen speaker's spectral
+        envelope only roughly. Then each speech frame is blended, ``similarity`` of the way, toward
+        its nearest reference frames (``features.frame_match``), and the bands are moved to the
+        voice's statistics again. With a ``pitch`` shift the band correction is the one measured at
+        the voice's own pitch, so that it does not pull the shifted harmonics back, and frames are
+        not blended: the reference's frames carry harmonics at the unshifted pitch.
         """
         _check_range("speed", speed, SPEED_RANGE)
         _check_range("pitch", pitch, PITCH_RANGE)
+        _check_range("similarity", similarity, SIMILARITY_RANGE)
         if len(text) > MAX_TEXT_CHARS:
             raise VoiceCloneError(f"text is {len(text):,} characters; one call speaks at most {MAX_TEXT_CHARS:,} "
                                   f"(split it, or use --text-file with --out-dir for one file per line)")
@@ -149,37 +161,54 @@ class VoiceCloner:
                for chunk in self.frontend.chunks(text)]
         mels = self._model_mels(ids, voice, speed, pitch)
         spoken = band_statistics(np.concatenate(mels if pitch == 0 else self._model_mels(ids, voice, speed, 0.0), axis=1))
+        target = (voice.band_mean, voice.band_std)
+        pieces = [move_band_statistics(mel, spoken, target) for mel in mels]
+        if pitch == 0 and similarity > 0:
+            pieces = [blend_nearest_frames(mel, voice.reference_frames, target, similarity) for mel in pieces]
+            blended = band_statistics(np.concatenate(pieces, axis=1))
+            pieces = [move_band_statistics(mel, blended, target) for mel in pieces]
         silence = np.full((VOCODER_MEL.n_mels, int(PAUSE_S * SAMPLE_RATE / VOCODER_MEL.hop_length)),
                           np.log(VOCODER_MEL.log_floor), np.float32)
-        pieces = []
-        for i, mel in enumerate(mels):
+        joined = []
+        for i, piece in enumerate(pieces):
             if i:
-                pieces.append(silence)
-            pieces.append(move_band_statistics(mel, spoken, (voice.band_mean, voice.band_std)))
-        return np.concatenate(pieces, axis=1)
+                joined.append(silence)
+            joined.append(piece)
+        return np.concatenate(joined, axis=1)
 
     def _model_mels(self, ids: list[torch.Tensor], voice: Voice, speed: float, pitch: float) -> list[np.ndarray]:
-        """The acoustic model's log-mel for each chunk of phoneme ids, with its temporal contrast restored."""
-        speaker = self._speaker_tensor(voice)
-        timing = self._speaker_tensor(self.default_voice())
-        mean = torch.tensor([voice.logf0_mean + pitch * np.log(2) / 12], dtype=torch.float32, device=self.device)
-        std = torch.tensor([voice.logf0_std], dtype=torch.float32, device=self.device)
-        return [sharpen_in_time(self.model.infer(chunk, speaker, mean, std, speed=speed, timing_speaker=timing)[0][0]
-                                .float().cpu().numpy()) for chunk in ids]
+        """The acoustic model's log-mel for each chunk of phoneme ids, with temporal contrast restored.
+
+        One batch of two per chunk: row 0 in the voice, row 1 in the built-in voice (at the voice's
+        pitch register), both timed as the built-in voice, so their frames line up.
+        """
+        speakers = torch.cat([self._speaker_tensor(voice), self._speaker_tensor(self.default_voice())])
+        timing = speakers[1:].expand(2, -1)
+        mean = torch.full((2,), voice.logf0_mean + pitch * np.log(2) / 12, dtype=torch.float32, device=self.device)
+        std = torch.full((2,), voice.logf0_std, dtype=torch.float32, device=self.device)
+        out = []
+        for chunk in ids:
+            pair = self.model.infer(chunk.expand(2, -1), speakers, mean, std, speed=speed, timing_speaker=timing)[0]
+            own, donor = pair.float().cpu().numpy()
+            out.append(borrow_temporal_detail(sharpen_in_time(own), donor))
+        return out
 
     def _speaker_tensor(self, voice: Voice) -> torch.Tensor:
         return torch.from_numpy(np.asarray(voice.embedding, np.float32))[None].to(self.device)
 
-    def speak(self, text: str, voice: Voice | None = None, speed: float = 1.0, pitch: float = 0.0) -> tuple[np.ndarray, int]:
+    def speak(self, text: str, voice: Voice | None = None, speed: float = 1.0, pitch: float = 0.0,
+              similarity: float = MATCH_WEIGHT) -> tuple[np.ndarray, int]:
         """Waveform (float32) and sample rate for ``text`` in ``voice`` (default voice if None).
 
-        ``speed`` scales the speaking rate (0.5-2.0), ``pitch`` shifts the voice in semitones (-12..12).
+        ``speed`` scales the speaking rate (0.5-2.0), ``pitch`` shifts the voice in semitones (-12..12),
+        ``similarity`` (0-1) is how far each frame is pulled toward the reference's nearest frames:
+        higher sounds more like the reference and less clear (see ``mel``).
         The output carries the voiceclone watermark unless the cloner was made with watermark=False.
         """
         from voiceclone.vocoder import vocode
 
         voice = self.voice(voice)
-        audio = vocode(self.vocoder, self.mel(text, voice, speed, pitch))
+        audio = vocode(self.vocoder, self.mel(text, voice, speed, pitch, similarity))
         if self.watermark:
             from voiceclone.watermark import embed_watermark
 
@@ -195,13 +224,13 @@ class VoiceCloner:
                                key_id=DEFAULT_KEY.key_id if self.watermark else None)
 
     def speak_to_file(self, text: str, path: str | os.PathLike, voice: Voice | None = None, speed: float = 1.0,
-                      pitch: float = 0.0, provenance_json: str | os.PathLike | None = None) -> Path:
+                      pitch: float = 0.0, similarity: float = MATCH_WEIGHT, provenance_json: str | os.PathLike | None = None) -> Path:
         """Speak and write the result atomically, with provenance tags (and a JSON sidecar if asked)."""
         from voiceclone.audio import save_audio
         from voiceclone.watermark.provenance import provenance_tags, write_sidecar
 
         voice = self.voice(voice)
-        audio, sr = self.speak(text, voice, speed, pitch)
+        audio, sr = self.speak(text, voice, speed, pitch, similarity)
         record = self.provenance(voice)
         out = save_audio(path, audio, sr, metadata=provenance_tags(record))
         if provenance_json is not None:

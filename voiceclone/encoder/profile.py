@@ -22,7 +22,8 @@ from voiceclone.encoder.model import EncoderConfig, SpeakerEncoder
 from voiceclone.encoder.reference import condition_reference
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL, mel_spectrogram
-from voiceclone.features.bands import band_statistics, pool_statistics
+from voiceclone.features.bands import band_statistics, pool_statistics, speech_frames
+from voiceclone.features.frame_match import keep_reference_frames
 from voiceclone.features.pitch import logf0_statistics
 from voiceclone.hashing import file_sha256
 
@@ -50,6 +51,9 @@ class VoiceProfile:
     """Mean of each vocoder log-mel band over the references' speech frames: the voice's spectral envelope."""
     band_std: np.ndarray | None = None
     """Standard deviation of each band over those frames."""
+    reference_frames: np.ndarray | None = None
+    """Some of those speech frames (n_mels, N), in shuffled order: what synthesis matches its frames
+    to (``features.frame_match``). Shuffled, they keep the voice's sounds but not the recording's order."""
 
     @property
     def total_speech_s(self) -> float:
@@ -80,6 +84,8 @@ class VoiceProfile:
                     logf0=np.array([self.logf0_mean, self.logf0_std], dtype=np.float64),
                     **({} if self.band_mean is None else
                        {"band_stats": np.stack([self.band_mean, self.band_std]).astype(np.float32)}),
+                    **({} if self.reference_frames is None else
+                       {"reference_frames": self.reference_frames.astype(np.float16)}),
                 )
 
         return atomic_write(path, write)
@@ -106,6 +112,8 @@ class VoiceProfile:
             logf0 = np.asarray(fields.get("logf0", [np.nan, np.nan]), dtype=np.float64).reshape(2)
             bands = fields.get("band_stats")
             bands = None if bands is None else np.asarray(bands, dtype=np.float32).reshape(2, VOCODER_MEL.n_mels)
+            frames = fields.get("reference_frames")
+            frames = None if frames is None else np.asarray(frames, dtype=np.float32).reshape(VOCODER_MEL.n_mels, -1)
         except (KeyError, TypeError, ValueError):
             raise VoiceCloneError(f"{path}: voice profile is damaged (fields missing or of the wrong type)") from None
         if (embedding.shape != (EncoderConfig().embedding_size,) or not np.all(np.isfinite(embedding))
@@ -113,8 +121,10 @@ class VoiceProfile:
             raise VoiceCloneError(f"{path}: voice profile is damaged (bad embedding or provenance)")
         if bands is not None and not (np.all(np.isfinite(bands)) and np.all(bands[1] > 0)):
             raise VoiceCloneError(f"{path}: voice profile is damaged (bad spectral statistics)")
+        if frames is not None and not np.all(np.isfinite(frames)):
+            raise VoiceCloneError(f"{path}: voice profile is damaged (bad reference frames)")
         return cls(embedding, sources, sha, speech, version, float(logf0[0]), float(logf0[1]),
-                   *((None, None) if bands is None else (bands[0], bands[1])))
+                   *((None, None) if bands is None else (bands[0], bands[1])), frames)
 
 
 def _pitch(audio16k: np.ndarray) -> tuple[float, float]:
@@ -123,14 +133,16 @@ def _pitch(audio16k: np.ndarray) -> tuple[float, float]:
     return mean, std
 
 
-def _bands(audio: np.ndarray, sample_rate: int, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Speech-frame statistics of a reference's vocoder log-mel, from the file's own samples.
+def _spectrum(audio: np.ndarray, sample_rate: int, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Speech-frame statistics of a reference's vocoder log-mel and its speech frames, from the
+    file's own samples.
 
     Not from the encoder's 16 kHz audio: that holds nothing above 8 kHz, where the top mel band ends.
     """
     signal = condition_audio(audio, sample_rate, VOCODER_MEL.sample_rate, name)
-    mean, std = band_statistics(mel_spectrogram(signal, VOCODER_MEL))
-    return mean.astype(np.float32), std.astype(np.float32)
+    mel = mel_spectrogram(signal, VOCODER_MEL)
+    mean, std = band_statistics(mel)
+    return mean.astype(np.float32), std.astype(np.float32), keep_reference_frames(mel[:, speech_frames(mel)])
 
 
 def combine_profiles(profiles: Sequence[VoiceProfile]) -> VoiceProfile:
@@ -147,6 +159,7 @@ def combine_profiles(profiles: Sequence[VoiceProfile]) -> VoiceProfile:
         versions.pop(),
         *_pooled_pitch(profiles),
         *_pooled_bands(profiles),
+        _pooled_frames(profiles),
     )
 
 
@@ -161,6 +174,13 @@ def _pooled_bands(profiles: Sequence[VoiceProfile]) -> tuple[np.ndarray | None, 
         return None, None
     mean, std = pool_statistics([(p.band_mean, p.band_std) for p in profiles], _speech_weights(profiles))
     return mean.astype(np.float32), std.astype(np.float32)
+
+
+def _pooled_frames(profiles: Sequence[VoiceProfile]) -> np.ndarray | None:
+    """Reference frames of several profiles together, capped (None if any lacks them)."""
+    if any(p.reference_frames is None for p in profiles):
+        return None
+    return keep_reference_frames(np.concatenate([p.reference_frames for p in profiles], axis=1))
 
 
 def _pooled_pitch(profiles: Sequence[VoiceProfile]) -> tuple[float, float]:
@@ -184,7 +204,7 @@ def build_profile(paths: Sequence[str | os.PathLike], encoder: SpeakerEncoder | 
     embeddings = embed_batch(encoder, [r.audio for r in prepared])
     parts = [
         VoiceProfile(e, (p.name,), (file_sha256(p),), (r.speech_s,), encoder.version, *_pitch(r.audio),
-                     *_bands(audio, sr, str(p)))
+                     *_spectrum(audio, sr, str(p)))
         for p, (audio, sr), r, e in zip(paths, decoded, prepared, embeddings)
     ]
     return combine_profiles(parts)
