@@ -179,18 +179,22 @@ class VoiceCloner:
     def _model_mels(self, ids: list[torch.Tensor], voice: Voice, speed: float, pitch: float) -> list[np.ndarray]:
         """The acoustic model's log-mel for each chunk of phoneme ids, with temporal contrast restored.
 
-        One batch of two per chunk: row 0 in the voice, row 1 in the built-in voice (at the voice's
-        pitch register), both timed as the built-in voice, so their frames line up.
+        For any voice but the built-in one, one batch of two per chunk: row 0 in the voice, row 1 in
+        the built-in voice (at the voice's pitch register), both timed as the built-in voice, so
+        their frames line up and row 1 lends its temporal detail to row 0.
         """
-        speakers = torch.cat([self._speaker_tensor(voice), self._speaker_tensor(self.default_voice())])
-        timing = speakers[1:].expand(2, -1)
-        mean = torch.full((2,), voice.logf0_mean + pitch * np.log(2) / 12, dtype=torch.float32, device=self.device)
-        std = torch.full((2,), voice.logf0_std, dtype=torch.float32, device=self.device)
+        builtin = self._speaker_tensor(self.default_voice())
+        own = self._speaker_tensor(voice)
+        speakers = own if torch.equal(own, builtin) else torch.cat([own, builtin])
+        rows = speakers.shape[0]
+        mean = torch.full((rows,), voice.logf0_mean + pitch * np.log(2) / 12, dtype=torch.float32, device=self.device)
+        std = torch.full((rows,), voice.logf0_std, dtype=torch.float32, device=self.device)
         out = []
         for chunk in ids:
-            pair = self.model.infer(chunk.expand(2, -1), speakers, mean, std, speed=speed, timing_speaker=timing)[0]
-            own, donor = pair.float().cpu().numpy()
-            out.append(borrow_temporal_detail(sharpen_in_time(own), donor))
+            mels = self.model.infer(chunk.expand(rows, -1), speakers, mean, std, speed=speed,
+                                    timing_speaker=builtin.expand(rows, -1))[0].float().cpu().numpy()
+            mel = sharpen_in_time(mels[0])
+            out.append(mel if rows == 1 else borrow_temporal_detail(mel, mels[1]))
         return out
 
     def _speaker_tensor(self, voice: Voice) -> torch.Tensor:
