@@ -1,8 +1,10 @@
 """End-to-end real-time factor: text -> waveform with the models loaded, per stage.
 
 RTF = synthesis seconds / audio seconds, median of repeated runs after warm-up, on CPU
-with 1 and 2 threads (and CUDA when available). Peer: the vocoder alone on the same mel,
-so the table shows what the acoustic model and text front end add on top.
+with 1 and 2 threads (and CUDA when available), in the built-in voice and in a cloned one
+(a cloned voice costs a second acoustic rendering and frame matching; the bar is judged on it).
+Peer: the vocoder alone on the same mel, so the table shows what the acoustic model and text
+front end add on top.
 
     python benchmarks/rtf.py [--repeats 7] [--text "..."]
 """
@@ -10,9 +12,12 @@ so the table shows what the acoustic model and text front end add on top.
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 import torch
 
 from common import median_time, set_threads, write_json
@@ -21,6 +26,17 @@ from voiceclone.vocoder import vocode
 from voiceclone.watermark import embed_watermark
 
 TEXT = "The old lighthouse keeper walked slowly along the rocky shore."  # ten words
+REFERENCE_TEXT = "A clear day on the coast brings out every walker in town, and the harbour fills with boats."
+
+
+def cloned_voice(cloner: VoiceCloner):
+    """A voice cloned from a clip the built-in voice speaks 3 semitones higher: the cloning path
+    without outside data."""
+    audio, sr = cloner.speak(REFERENCE_TEXT, pitch=3.0)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "reference.wav"
+        sf.write(path, audio, sr)
+        return cloner.voice(path)
 
 
 def stage_times(cloner: VoiceCloner, voice, text: str) -> dict[str, float]:
@@ -49,8 +65,8 @@ def main() -> None:
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     for device in devices:
         cloner = VoiceCloner(device=device)
-        voice = cloner.default_voice()
-        for threads in ((1, 2) if device == "cpu" else (2,)):
+        voices = {"built-in": cloner.default_voice(), "cloned": cloned_voice(cloner)}
+        for threads, (name, voice) in ((t, v) for t in ((1, 2) if device == "cpu" else (2,)) for v in voices.items()):
             set_threads(threads)
             audio, sr = cloner.speak(args.text, voice)
             seconds = len(audio) / sr
@@ -59,16 +75,16 @@ def main() -> None:
             vocoder_only = median_time(lambda: vocode(cloner.vocoder, mel), repeats=args.repeats)
             stages = [stage_times(cloner, voice, args.text) for _ in range(3)]
             stage = {k: float(np.median([s[k] for s in stages])) for k in stages[0]}
-            rows.append({"device": device, "threads": threads, "audio_s": seconds, "total_s": total,
+            rows.append({"device": device, "threads": threads, "voice": name, "audio_s": seconds, "total_s": total,
                          "rtf": total / seconds, "vocoder_only_rtf": vocoder_only / seconds,
                          "vocoder_share": vocoder_only / total, "stages_s": stage})
     print(f"text: {args.text!r}")
-    print(f"{'device':6s} {'thr':>3s} {'audio s':>8s} {'total s':>8s} {'RTF':>6s} {'vocoder RTF':>11s} {'vocoder share':>13s}")
+    print(f"{'device':6s} {'thr':>3s} {'voice':>8s} {'audio s':>8s} {'total s':>8s} {'RTF':>6s} {'vocoder RTF':>11s} {'vocoder share':>13s}")
     for r in rows:
-        print(f"{r['device']:6s} {r['threads']:3d} {r['audio_s']:8.2f} {r['total_s']:8.3f} {r['rtf']:6.3f} "
+        print(f"{r['device']:6s} {r['threads']:3d} {r['voice']:>8s} {r['audio_s']:8.2f} {r['total_s']:8.3f} {r['rtf']:6.3f} "
               f"{r['vocoder_only_rtf']:11.3f} {100 * r['vocoder_share']:12.0f}%")
-    two = next(r for r in rows if r["device"] == "cpu" and r["threads"] == 2)
-    print(f"bar: RTF {two['rtf']:.3f} on 2 CPU threads (<= 0.35): {'passes' if two['rtf'] <= 0.35 else 'FAILS'}")
+    two = next(r for r in rows if r["device"] == "cpu" and r["threads"] == 2 and r["voice"] == "cloned")
+    print(f"bar: RTF {two['rtf']:.3f} on 2 CPU threads, cloned voice (<= 0.35): {'passes' if two['rtf'] <= 0.35 else 'FAILS'}")
     print("wrote", write_json("rtf", {"text": args.text, "rows": rows, "bar_rtf_2threads": 0.35,
                                       "passes": two["rtf"] <= 0.35}))
 
