@@ -137,7 +137,7 @@ class VoiceCloner:
         """Log-mel (80, frames) for ``text``: split into chunks, each synthesised, joined with pauses.
 
         Each chunk is rendered twice with the same phoneme durations, in the voice and in the
-        built-in voice. The voice's log-mel gets back some of the temporal contrast the model's L1
+        built-in voice (once when the voice is the built-in one). The voice's log-mel gets back some of the temporal contrast the model's L1
         training blurs, its own and the built-in voice's (``features.postfilter``): the model
         renders the voice it knows best more crisply. Phoneme durations are the ones it predicts for
         the built-in voice, whatever the voice: the timing it predicted for unseen voices cost
