@@ -23,10 +23,15 @@ BandStatistics = tuple[np.ndarray, np.ndarray]
 """(mean, std) of each mel band over speech frames, each of shape (n_mels,)."""
 
 
+def level_below_loudest(mel: np.ndarray) -> np.ndarray:
+    """How far each frame's mean log-mel lies below the loudest frame's, in nats (0 for the loudest)."""
+    level = mel.mean(axis=0)
+    return level - level.max()
+
+
 def speech_frames(mel: np.ndarray, range_nats: float = SPEECH_RANGE_NATS) -> np.ndarray:
     """Boolean mask over the frames of a (n_mels, T) log-mel that hold speech."""
-    level = mel.mean(axis=0)
-    return level > level.max() - range_nats
+    return level_below_loudest(mel) > -range_nats
 
 
 def band_statistics(mel: np.ndarray) -> BandStatistics:

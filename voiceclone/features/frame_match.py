@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voiceclone.features.bands import BandStatistics
+from voiceclone.features.bands import BandStatistics, level_below_loudest
 
 MATCH_WEIGHT = 0.2
 """Share of each speech frame taken from its nearest reference frames (0 turns matching off). On the
@@ -30,8 +30,7 @@ fades in over the next nat. Pauses keep the model's clean silence instead of the
 
 def speech_gate(mel: np.ndarray, range_nats: float = GATE_RANGE_NATS) -> np.ndarray:
     """Per-frame weight in [0, 1] of a (n_mels, T) log-mel: 1 for speech, 0 for near-silence."""
-    level = mel.mean(axis=0)
-    return np.clip(level - (level.max() - range_nats), 0.0, 1.0).astype(np.float32)
+    return np.clip(level_below_loudest(mel) + range_nats, 0.0, 1.0).astype(np.float32)
 
 
 def keep_reference_frames(frames: np.ndarray, limit: int = MAX_REFERENCE_FRAMES,
