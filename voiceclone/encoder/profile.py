@@ -134,15 +134,15 @@ def _pitch(audio16k: np.ndarray) -> tuple[float, float]:
 
 
 def _spectrum(audio: np.ndarray, sample_rate: int, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Speech-frame statistics of a reference's vocoder log-mel and its speech frames, from the
-    file's own samples.
+    """Speech-frame statistics of a reference's vocoder log-mel and all its speech frames, from the
+    file's own samples (combine_profiles caps and shuffles the frames).
 
     Not from the encoder's 16 kHz audio: that holds nothing above 8 kHz, where the top mel band ends.
     """
     signal = condition_audio(audio, sample_rate, VOCODER_MEL.sample_rate, name)
     mel = mel_spectrogram(signal, VOCODER_MEL)
     mean, std = band_statistics(mel)
-    return mean.astype(np.float32), std.astype(np.float32), keep_reference_frames(mel[:, speech_frames(mel)])
+    return mean.astype(np.float32), std.astype(np.float32), mel[:, speech_frames(mel)]
 
 
 def combine_profiles(profiles: Sequence[VoiceProfile]) -> VoiceProfile:
@@ -177,7 +177,7 @@ def _pooled_bands(profiles: Sequence[VoiceProfile]) -> tuple[np.ndarray | None, 
 
 
 def _pooled_frames(profiles: Sequence[VoiceProfile]) -> np.ndarray | None:
-    """Reference frames of several profiles together, capped (None if any lacks them)."""
+    """Reference frames of several profiles together, capped and shuffled (None if any lacks them)."""
     if any(p.reference_frames is None for p in profiles):
         return None
     return keep_reference_frames(np.concatenate([p.reference_frames for p in profiles], axis=1))
