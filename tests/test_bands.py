@@ -6,11 +6,9 @@ import numpy as np
 
 from voiceclone.features.bands import (
     band_statistics,
-    keep_quiet_frames,
     match_band_statistics,
     pool_statistics,
     speech_frames,
-    speech_gate,
 )
 
 
@@ -41,17 +39,3 @@ def test_pooling_equals_statistics_of_the_concatenation():
     both = np.concatenate([a, b], axis=1)
     np.testing.assert_allclose(pooled[0], both.mean(1), atol=1e-9)
     np.testing.assert_allclose(pooled[1], both.std(1), atol=1e-9)
-
-
-def test_speech_gate_fades_in_over_one_nat():
-    mel = np.stack([np.array([0.0, -3.5, -4.0, -6.0], np.float32)] * 3)
-    np.testing.assert_allclose(speech_gate(mel, range_nats=4.0), [1.0, 0.5, 0.0, 0.0])
-
-
-def test_quiet_frames_are_made_no_louder_than_rendered():
-    rendered = np.stack([np.array([0.0, -3.5, -8.0, -8.0], np.float32)] * 3)
-    moved = rendered + np.array([[2.0], [-1.0], [0.5]], np.float32)  # one band lifted, one lowered, one lifted a little
-    out = keep_quiet_frames(moved, rendered, range_nats=4.0)
-    np.testing.assert_array_equal(out[:, 0], moved[:, 0])  # speech: untouched
-    np.testing.assert_allclose(out[:, 2:], np.minimum(moved, rendered)[:, 2:])  # silence: lifts undone, cuts kept
-    np.testing.assert_allclose(out[:, 1], 0.5 * moved[:, 1] + 0.5 * np.minimum(moved, rendered)[:, 1])  # half-way

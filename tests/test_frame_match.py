@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from voiceclone.features.frame_match import blend_nearest_frames, keep_reference_frames, nearest_frame_means
+from voiceclone.features.frame_match import (blend_nearest_frames, keep_reference_frames, nearest_frame_means,
+                                             speech_gate)
 
 STATS = (np.zeros(4, np.float32), np.ones(4, np.float32))
 
@@ -34,6 +35,11 @@ def test_blending_moves_speech_frames_part_of_the_way_and_leaves_silence():
     np.testing.assert_allclose(out[:, :2], 0.75 * query[:, :2] + 0.25 * target, atol=1e-5)
     np.testing.assert_array_equal(out[:, 2], query[:, 2])  # 8 nats below the loudest frame: not speech
     np.testing.assert_array_equal(blend_nearest_frames(query, reference, STATS, weight=0.0), query)
+
+
+def test_speech_gate_fades_in_over_one_nat():
+    mel = np.stack([np.array([0.0, -3.5, -4.0, -6.0], np.float32)] * 3)
+    np.testing.assert_allclose(speech_gate(mel, range_nats=4.0), [1.0, 0.5, 0.0, 0.0])
 
 
 def test_reference_frames_are_capped_and_shuffled_deterministically():

@@ -20,7 +20,7 @@ from voiceclone.acoustic.checkpoint import SHIPPED, load_checkpoint
 from voiceclone.device import resolve_device
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL
-from voiceclone.features.bands import band_statistics, keep_quiet_frames, move_band_statistics
+from voiceclone.features.bands import band_statistics, move_band_statistics
 from voiceclone.features.frame_match import MATCH_WEIGHT, blend_nearest_frames
 from voiceclone.features.postfilter import borrow_temporal_detail, sharpen_in_time
 
@@ -147,8 +147,7 @@ class VoiceCloner:
         chunks together) to the voice's: the model alone renders an unseen speaker's spectral
         envelope only roughly. Then each speech frame is blended, ``similarity`` of the way, toward
         its nearest reference frames (``features.frame_match``), and the bands are moved to the
-        voice's statistics again. Frames the model rendered as near-silence end up no louder than it
-        rendered them (``bands.keep_quiet_frames``): pauses stay clean. With a ``pitch`` shift the band correction is the one measured at
+        voice's statistics again. With a ``pitch`` shift the band correction is the one measured at
         the voice's own pitch, so that it does not pull the shifted harmonics back, and frames are
         not blended: the reference's frames carry harmonics at the unshifted pitch.
         """
@@ -168,7 +167,6 @@ class VoiceCloner:
             pieces = [blend_nearest_frames(mel, voice.reference_frames, target, similarity) for mel in pieces]
             blended = band_statistics(np.concatenate(pieces, axis=1))
             pieces = [move_band_statistics(mel, blended, target) for mel in pieces]
-        pieces = [keep_quiet_frames(piece, mel) for piece, mel in zip(pieces, mels)]
         silence = np.full((VOCODER_MEL.n_mels, int(PAUSE_S * SAMPLE_RATE / VOCODER_MEL.hop_length)),
                           np.log(VOCODER_MEL.log_floor), np.float32)
         joined = []

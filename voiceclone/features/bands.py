@@ -18,9 +18,6 @@ SPEECH_RANGE_NATS = 6.0
 everything but near-silence. On the development voices a 35 dB range (4 nats) gave clones lower
 speaker similarity (SECS 0.734 vs 0.740) and DNSMOS (2.83 vs 2.85), 17 dB (2 nats) lower still."""
 MIN_STD = 1e-3
-GATE_RANGE_NATS = 4.0
-"""Frames this far below the loudest frame's mean log-mel (about 35 dB) count as near-silence for
-``speech_gate``; the gate opens over the next nat."""
 
 BandStatistics = tuple[np.ndarray, np.ndarray]
 """(mean, std) of each mel band over speech frames, each of shape (n_mels,)."""
@@ -35,11 +32,6 @@ def level_below_loudest(mel: np.ndarray) -> np.ndarray:
 def speech_frames(mel: np.ndarray, range_nats: float = SPEECH_RANGE_NATS) -> np.ndarray:
     """Boolean mask over the frames of a (n_mels, T) log-mel that hold speech."""
     return level_below_loudest(mel) > -range_nats
-
-
-def speech_gate(mel: np.ndarray, range_nats: float = GATE_RANGE_NATS) -> np.ndarray:
-    """Per-frame weight in [0, 1] of a (n_mels, T) log-mel: 1 for speech, 0 for near-silence."""
-    return np.clip(level_below_loudest(mel) + range_nats, 0.0, 1.0).astype(np.float32)
 
 
 def band_statistics(mel: np.ndarray) -> BandStatistics:
@@ -70,14 +62,3 @@ def move_band_statistics(mel: np.ndarray, source: BandStatistics, target: BandSt
 def match_band_statistics(mel: np.ndarray, target: BandStatistics) -> np.ndarray:
     """``mel`` with each band's speech-frame mean and std moved to ``target``'s."""
     return move_band_statistics(mel, band_statistics(mel), target)
-
-
-def keep_quiet_frames(mel: np.ndarray, rendered: np.ndarray, range_nats: float = GATE_RANGE_NATS) -> np.ndarray:
-    """``mel`` with the frames that ``rendered`` (the same frames before any band moves) holds as
-    near-silence made no louder, bin by bin, than ``rendered`` has them.
-
-    Moving bands to a voice's statistics shifts pauses along with speech: a band the reference
-    holds higher or flatter than the model lifts the model's clean silence into audible hiss.
-    """
-    gate = speech_gate(rendered, range_nats)[None, :]
-    return (gate * mel + (1.0 - gate) * np.minimum(mel, rendered)).astype(np.float32)

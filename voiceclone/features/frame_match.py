@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voiceclone.features.bands import BandStatistics, speech_gate
+from voiceclone.features.bands import BandStatistics, level_below_loudest
 
 MATCH_WEIGHT = 0.2
 """Share of each speech frame taken from its nearest reference frames (0 turns matching off). On the
@@ -23,6 +23,14 @@ MATCH_NEIGHBOURS = 4
 """Reference frames averaged per synthesised frame."""
 MAX_REFERENCE_FRAMES = 2600
 """Reference speech frames a voice keeps (about 30 s): more adds little and costs memory and time."""
+GATE_RANGE_NATS = 4.0
+"""Frames this far below the loudest frame's mean log-mel (about 35 dB) are left alone; the blend
+fades in over the next nat. Pauses keep the model's clean silence instead of the reference's room noise."""
+
+
+def speech_gate(mel: np.ndarray, range_nats: float = GATE_RANGE_NATS) -> np.ndarray:
+    """Per-frame weight in [0, 1] of a (n_mels, T) log-mel: 1 for speech, 0 for near-silence."""
+    return np.clip(level_below_loudest(mel) + range_nats, 0.0, 1.0).astype(np.float32)
 
 
 def keep_reference_frames(frames: np.ndarray, limit: int = MAX_REFERENCE_FRAMES,
@@ -46,10 +54,7 @@ def nearest_frame_means(mel: np.ndarray, reference: np.ndarray, stats: BandStati
 
 def blend_nearest_frames(mel: np.ndarray, reference: np.ndarray, stats: BandStatistics,
                          weight: float = MATCH_WEIGHT, neighbours: int = MATCH_NEIGHBOURS) -> np.ndarray:
-    """``mel`` with each speech frame moved ``weight`` of the way to its nearest reference frames' mean.
-
-    Near-silent frames (``bands.speech_gate``) are left alone: pauses keep the model's clean silence
-    instead of the reference's room noise."""
+    """``mel`` with each speech frame moved ``weight`` of the way to its nearest reference frames' mean."""
     if weight == 0.0 or reference.shape[1] == 0:
         return np.asarray(mel, np.float32)
     w = weight * speech_gate(mel)[None, :]
