@@ -25,7 +25,9 @@ MAX_REFERENCE_FRAMES = 2600
 """Reference speech frames a voice keeps (about 30 s): more adds little and costs memory and time."""
 GATE_RANGE_NATS = 4.0
 """Frames this far below the loudest frame's mean log-mel (about 35 dB) are left alone; the blend
-fades in over the next nat. Pauses keep the model's clean silence instead of the reference's room noise."""
+fades in over the next nat. Pauses keep the model's clean silence instead of the reference's room
+noise. The range also takes in the weakest consonants (fricatives and closures sit 4-6 nats down),
+so those keep the model's rendering too."""
 
 
 def speech_gate(mel: np.ndarray, range_nats: float = GATE_RANGE_NATS) -> np.ndarray:
