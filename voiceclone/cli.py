@@ -152,7 +152,7 @@ def embed(
 ) -> None:
     """Build a voice profile: the speaker embedding averaged over the references, their pitch register,
     spectral envelope (per-band log-mel statistics), up to 30 s of their speech frames in shuffled
-    order (what --similarity matches to), and their provenance."""
+    order (what synthesis matches the covariance of and --similarity blends toward), and their provenance."""
     import warnings
 
     from voiceclone.encoder import load_speaker_encoder, load_voice

@@ -21,6 +21,7 @@ from voiceclone.device import resolve_device
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL
 from voiceclone.features.bands import band_statistics, move_band_statistics
+from voiceclone.features.covariance import match_covariance
 from voiceclone.features.frame_match import MATCH_WEIGHT, blend_nearest_frames
 from voiceclone.features.postfilter import borrow_temporal_detail, sharpen_in_time
 
@@ -145,11 +146,13 @@ class VoiceCloner:
 
         The result is moved, band by band, from its own speech-frame log-mel mean and std (over all
         chunks together) to the voice's: the model alone renders an unseen speaker's spectral
-        envelope only roughly. Then each speech frame is blended, ``similarity`` of the way, toward
-        its nearest reference frames (``features.frame_match``), and the bands are moved to the
-        voice's statistics again. With a ``pitch`` shift the band correction is the one measured at
-        the voice's own pitch, so that it does not pull the shifted harmonics back, and frames are
-        not blended: the reference's frames carry harmonics at the unshifted pitch.
+        envelope only roughly. Then the way its bands vary together is moved part of the way to the
+        reference frames' (``features.covariance``), each speech frame is blended, ``similarity`` of
+        the way, toward its nearest reference frames (``features.frame_match``), and after each of
+        these steps the bands are moved to the voice's statistics again. With a ``pitch`` shift the
+        band correction is the one measured at the voice's own pitch, so that it does not pull the
+        shifted harmonics back, and neither covariance nor frames are matched: the reference's
+        frames carry harmonics at the unshifted pitch.
         """
         _check_range("speed", speed, SPEED_RANGE)
         _check_range("pitch", pitch, PITCH_RANGE)
@@ -163,6 +166,10 @@ class VoiceCloner:
         spoken = band_statistics(np.concatenate(mels if pitch == 0 else self._model_mels(ids, voice, speed, 0.0), axis=1))
         target = (voice.band_mean, voice.band_std)
         pieces = [move_band_statistics(mel, spoken, target) for mel in mels]
+        if pitch == 0:
+            pieces = match_covariance(pieces, voice.reference_frames)
+            moved = band_statistics(np.concatenate(pieces, axis=1))
+            pieces = [move_band_statistics(mel, moved, target) for mel in pieces]
         if pitch == 0 and similarity > 0:
             pieces = [blend_nearest_frames(mel, voice.reference_frames, target, similarity) for mel in pieces]
             blended = band_statistics(np.concatenate(pieces, axis=1))
