@@ -7,6 +7,7 @@ import numpy as np
 from voiceclone.features.bands import (
     band_statistics,
     match_band_statistics,
+    match_joint_band_statistics,
     pool_statistics,
     speech_frames,
 )
@@ -30,6 +31,18 @@ def test_matching_moves_speech_statistics_to_the_target():
     mean, std = band_statistics(match_band_statistics(mel, target))
     np.testing.assert_allclose(mean, target[0], atol=1e-4)
     np.testing.assert_allclose(std, target[1], rtol=1e-4)
+
+
+def test_joint_matching_moves_the_pieces_together_by_one_map():
+    rng = np.random.default_rng(3)
+    pieces = [_mel(rng, 150, level=-3.0), _mel(rng, 200, level=-5.0)]
+    target = (np.linspace(-6.0, -2.0, 80), np.linspace(0.5, 2.0, 80))
+    moved = match_joint_band_statistics(pieces, target)
+    mean, std = band_statistics(np.concatenate(moved, axis=1))
+    np.testing.assert_allclose(mean, target[0], atol=1e-4)
+    np.testing.assert_allclose(std, target[1], rtol=1e-4)
+    # one map for both: the louder piece stays louder than the quieter one
+    assert moved[0][:, 10:].mean() > moved[1][:, 10:].mean()
 
 
 def test_pooling_equals_statistics_of_the_concatenation():

@@ -71,8 +71,7 @@ def test_output_takes_the_voice_spectral_envelope(cloner):
     # frames now count as speech
     plain, bright = cloner.mel(SENTENCE, voice, similarity=0.0), cloner.mel(SENTENCE, brighter, similarity=0.0)
     for mel, target in ((plain, voice), (bright, brighter)):
-        mean, std = band_statistics(mel)
-        np.testing.assert_allclose(mean, target.band_mean, atol=0.25)
+        np.testing.assert_allclose(band_statistics(mel)[0], target.band_mean, atol=0.25)
     assert np.median(band_statistics(bright)[1] / band_statistics(plain)[1]) == pytest.approx(1.5, rel=0.1)
 
 

@@ -20,7 +20,7 @@ from voiceclone.acoustic.checkpoint import SHIPPED, load_checkpoint
 from voiceclone.device import resolve_device
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL
-from voiceclone.features.bands import band_statistics, move_band_statistics
+from voiceclone.features.bands import band_statistics, match_joint_band_statistics, move_band_statistics
 from voiceclone.features.covariance import match_covariance
 from voiceclone.features.frame_match import MATCH_WEIGHT, blend_nearest_frames
 from voiceclone.features.postfilter import borrow_temporal_detail, sharpen_in_time
@@ -167,13 +167,10 @@ class VoiceCloner:
         target = (voice.band_mean, voice.band_std)
         pieces = [move_band_statistics(mel, spoken, target) for mel in mels]
         if pitch == 0:
-            pieces = match_covariance(pieces, voice.reference_frames)
-            moved = band_statistics(np.concatenate(pieces, axis=1))
-            pieces = [move_band_statistics(mel, moved, target) for mel in pieces]
-        if pitch == 0 and similarity > 0:
-            pieces = [blend_nearest_frames(mel, voice.reference_frames, target, similarity) for mel in pieces]
-            blended = band_statistics(np.concatenate(pieces, axis=1))
-            pieces = [move_band_statistics(mel, blended, target) for mel in pieces]
+            pieces = match_joint_band_statistics(match_covariance(pieces, voice.reference_frames), target)
+            if similarity > 0:
+                pieces = match_joint_band_statistics(
+                    [blend_nearest_frames(mel, voice.reference_frames, target, similarity) for mel in pieces], target)
         silence = np.full((VOCODER_MEL.n_mels, int(PAUSE_S * SAMPLE_RATE / VOCODER_MEL.hop_length)),
                           np.log(VOCODER_MEL.log_floor), np.float32)
         joined = []

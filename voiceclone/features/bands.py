@@ -62,3 +62,10 @@ def move_band_statistics(mel: np.ndarray, source: BandStatistics, target: BandSt
 def match_band_statistics(mel: np.ndarray, target: BandStatistics) -> np.ndarray:
     """``mel`` with each band's speech-frame mean and std moved to ``target``'s."""
     return move_band_statistics(mel, band_statistics(mel), target)
+
+
+def match_joint_band_statistics(pieces: Sequence[np.ndarray], target: BandStatistics) -> list[np.ndarray]:
+    """Log-mels ``pieces`` (chunks of one text) moved by one map, so that their statistics measured
+    together become ``target``'s."""
+    joint = band_statistics(np.concatenate(pieces, axis=1))
+    return [move_band_statistics(mel, joint, target) for mel in pieces]
