@@ -48,3 +48,10 @@ def test_unknown_kind(tmp_path):
     sf.write(wav, make_speechlike(22050, 1.0), 22050)
     result = run("mel", str(wav), "-o", str(tmp_path / "x.npy"), "--kind", "nope")
     assert result.returncode == 1 and "unknown mel kind" in result.stderr
+
+
+def test_unknown_option_and_missing_argument_are_usage_errors(tmp_path):
+    for args in (("speak", "--no-such-option", "hello"), ("mel",)):
+        result = run(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr and ("No such option" in result.stderr or "Missing" in result.stderr)

@@ -309,14 +309,26 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit codes
+    except _usage_errors() as exc:  # unknown options, missing arguments: their own message and exit code
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            typer.echo(f"error: {exc}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Exception types that typer raises for bad usage: its own base (typer >= 0.29 bundles its own
+    click) and click's (older typer)."""
+    types: list[type[Exception]] = [t for t in (getattr(typer, "TyperException", None),) if t is not None]
+    try:
         import click
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-
+        types.append(click.ClickException)
+    except ImportError:
+        pass
+    return tuple(types)
 
 if __name__ == "__main__":
     main()
