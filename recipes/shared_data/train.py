@@ -172,7 +172,7 @@ def main() -> None:
         bar.update(1)
         bar.set_postfix(mel=f"{running['mel']:.3f}", ae=f"{running['mel_ae']:.3f}", dur=f"{running['duration']:.3f}")
         if step % 25 == 0:
-            writer.writerow([step, round(time.time() - started, 1), lr] + [round(float(losses[k]), 5) for k in
+            writer.writerow([step, round(time.time() - started, 1), lr] + [round(losses[k].item(), 5) for k in
                             ("mel", "mel_ae", "duration", "pitch", "align", "binarize")])
             log.flush()
         out_of_time = args.max_minutes and (time.time() - started) / 60 > args.max_minutes
