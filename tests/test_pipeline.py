@@ -174,9 +174,10 @@ def test_cli_help_states_the_similarity_default():
 def test_cli_batch_mode(tmp_path):
     lines = tmp_path / "lines.txt"
     lines.write_text("First line.\n\nSecond line here.\n")
-    result = run("speak", "--text-file", str(lines), "--out-dir", str(tmp_path), "--device", "cpu")
+    clips = tmp_path / "clips" / "today"  # created, parents too
+    result = run("speak", "--text-file", str(lines), "--out-dir", str(clips), "--device", "cpu")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.glob("*.wav")) == ["0001.wav", "0002.wav"]
+    assert sorted(p.name for p in clips.glob("*.wav")) == ["0001.wav", "0002.wav"]
 
 
 @pytest.mark.parametrize("args,match", [
@@ -186,8 +187,10 @@ def test_cli_batch_mode(tmp_path):
     (["speak", "Hi."], "-o OUT.wav"),
     (["speak", "Hi.", "-o", "{tmp}/x.wav", "--speed", "9"], "out of range"),
     (["speak", "Hi.", "-o", "{tmp}/x.wav", "--similarity", "-1"], "out of range"),
+    (["speak", "--text-file", "{tmp}/lines.txt", "--out-dir", "{tmp}/lines.txt"], "cannot create the output folder"),
 ])
 def test_cli_errors_are_one_line(tmp_path, args, match):
+    (tmp_path / "lines.txt").write_text("A line.\n")
     result = run(*[a.format(tmp=tmp_path) for a in args])
     assert result.returncode == 1, result.stdout
     assert match.lower() in result.stderr.lower() and "Traceback" not in result.stderr

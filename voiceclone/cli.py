@@ -46,7 +46,7 @@ def speak(
     ref: Annotated[Optional[list[Path]], typer.Option("--ref", help="Reference recording of the voice to clone (3-10 s of clear speech); repeat for several.")] = None,
     voice: Annotated[Optional[list[Path]], typer.Option("--voice", help="A voice profile made by 'voiceclone embed' (.npz); repeat to average several.")] = None,
     text_file: Annotated[Optional[Path], typer.Option("--text-file", help="Read the text from a UTF-8 file. With --out-dir, one output per non-empty line.")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Batch mode: write line N of --text-file to OUT_DIR/NNNN.wav.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Batch mode: write line N of --text-file to OUT_DIR/NNNN.wav (the folder is created if missing).")] = None,
     speed: Annotated[float, typer.Option("--speed", help="Speaking rate, 0.5 (slow) to 2.0 (fast).")] = 1.0,
     pitch: Annotated[float, typer.Option("--pitch", help="Pitch shift in semitones, -12 to 12.")] = 0.0,
     similarity: Annotated[Optional[float], typer.Option("--similarity", help="0 to 1 (default 0.2): how far each sound is pulled toward the reference's own nearest sounds. Higher sounds more like the reference but less clear; off with --pitch.", show_default=False)] = None,
@@ -89,8 +89,10 @@ def speak(
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         raise VoiceCloneError(f"{text_file}: no non-empty lines to speak")
-    if not out_dir.is_dir():
-        raise VoiceCloneError(f"{out_dir}: output folder does not exist")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VoiceCloneError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from None
     width = max(4, len(str(len(lines))))
     for i, line in enumerate(tqdm(lines, desc="speaking", unit="line"), start=1):
         sidecar = out_dir / f"{i:0{width}d}.json" if provenance_json is not None else None
