@@ -332,5 +332,6 @@ def _usage_errors() -> tuple[type[Exception], ...]:
         pass
     return tuple(types)
 
+
 if __name__ == "__main__":
     main()
