@@ -7,6 +7,7 @@ usage errors exit 2.
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -155,15 +156,9 @@ def embed(
     """Build a voice profile: the speaker embedding averaged over the references, their pitch register,
     spectral envelope (per-band log-mel statistics), up to 30 s of their speech frames in shuffled
     order (what synthesis matches the covariance of and --similarity blends toward), and their provenance."""
-    import warnings
-
     from voiceclone.encoder import load_speaker_encoder, load_voice
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        profile = load_voice(references, load_speaker_encoder(device))
-    for warning in caught:
-        typer.echo(f"warning: {warning.message}", err=True)
+    profile = load_voice(references, load_speaker_encoder(device))
     profile.save(output)
     typer.echo(f"{output}: {profile.summary()}")
 
@@ -297,9 +292,12 @@ def detect(
 
 
 def main() -> None:
-    """Console entry point: run the app, reporting VoiceCloneError as one line."""
+    """Console entry point: run the app, reporting VoiceCloneError and warnings as one line each."""
     try:
-        app(standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _one_line_warning
+            app(standalone_mode=False)
     except VoiceCloneError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -318,6 +316,12 @@ def main() -> None:
         else:
             typer.echo(f"error: {exc}", err=True)
         sys.exit(getattr(exc, "exit_code", 2))
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      file: object = None, line: str | None = None) -> None:
+    """Show a warning (a short reference, say) the way errors are shown: one line, no source code."""
+    typer.echo(f"warning: {message}", err=True)
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:
