@@ -55,12 +55,3 @@ def test_unknown_option_and_missing_argument_are_usage_errors(tmp_path):
         result = run(*args)
         assert result.returncode == 2, (args, result.stderr)
         assert "Traceback" not in result.stderr and ("No such option" in result.stderr or "Missing" in result.stderr)
-
-
-def test_warnings_are_one_line(tmp_path):
-    short = tmp_path / "short.wav"
-    sf.write(short, make_speechlike(16000, 2.0), 16000)
-    result = run("embed", str(short), "-o", str(tmp_path / "v.npz"), "--device", "cpu")
-    assert result.returncode == 0, result.stderr
-    assert result.stderr.strip() == result.stderr.strip().splitlines()[0]  # one line
-    assert result.stderr.startswith("warning:") and "s of speech" in result.stderr and ".py" not in result.stderr

@@ -324,6 +324,7 @@ def test_cli_embed_prints_reference_warnings(tmp_path: Path, capsys) -> None:
     code, stdout, stderr = _cli(capsys, "embed", str(short), "-o", str(tmp_path / "v.npz"), "--device", "cpu")
     assert code == 0
     assert stderr.startswith("warning:") and "s of speech" in stderr
+    assert stderr.strip().count("\n") == 0 and ".py" not in stderr  # one line, no source code
     assert "1 reference," in stdout
 
 

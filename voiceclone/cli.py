@@ -327,7 +327,9 @@ def _one_line_warning(message: Warning | str, category: type[Warning], filename:
 def _usage_errors() -> tuple[type[Exception], ...]:
     """Exception types that typer raises for bad usage: its own base (typer >= 0.29 bundles its own
     click) and click's (older typer)."""
-    types: list[type[Exception]] = [t for t in (getattr(typer, "TyperException", None),) if t is not None]
+    types: list[type[Exception]] = []
+    if hasattr(typer, "TyperException"):
+        types.append(typer.TyperException)
     try:
         import click
 
