@@ -1,11 +1,11 @@
-"""Temporal contrast enhancement of predicted log-mels."""
+"""Temporal and spectral contrast enhancement of predicted log-mels."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from voiceclone.features.postfilter import borrow_temporal_detail, sharpen_in_time
+from voiceclone.features.postfilter import borrow_temporal_detail, sharpen_in_frequency, sharpen_in_time
 
 
 def test_zero_amount_and_steady_bands_are_left_alone():
@@ -38,3 +38,16 @@ def test_borrowed_detail_takes_the_donors_changes_at_the_mels_scale():
     np.testing.assert_allclose(borrow_temporal_detail(mel, np.full_like(mel, -3.0)), mel, atol=1e-6)
     with pytest.raises(ValueError, match="does not match"):
         borrow_temporal_detail(mel, donor[:, :30])
+
+
+def test_spectral_sharpening_deepens_valleys_and_leaves_flat_frames():
+    flat = np.full((80, 10), -5.0, np.float32)
+    np.testing.assert_allclose(sharpen_in_frequency(flat), flat, atol=1e-6)
+    bands = np.arange(80)
+    envelope = -6.0 + 2.0 * np.cos(2 * np.pi * bands / 20)  # formant-like peaks every 20 bands
+    mel = np.repeat(envelope[:, None], 4, axis=1).astype(np.float32)
+    out = sharpen_in_frequency(mel, amount=0.6, bands=9)
+    peaks, valleys = bands % 20 == 0, bands % 20 == 10
+    assert np.all(out[peaks] > mel[peaks]) and np.all(out[valleys] < mel[valleys])
+    np.testing.assert_array_equal(sharpen_in_frequency(mel, amount=0.0), mel)
+    assert out.dtype == np.float32 and out.shape == mel.shape

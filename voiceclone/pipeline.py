@@ -23,7 +23,7 @@ from voiceclone.features import VOCODER_MEL
 from voiceclone.features.bands import band_statistics, match_joint_band_statistics, move_band_statistics
 from voiceclone.features.covariance import match_covariance
 from voiceclone.features.frame_match import MATCH_WEIGHT, blend_nearest_frames
-from voiceclone.features.postfilter import borrow_temporal_detail, sharpen_in_time
+from voiceclone.features.postfilter import borrow_temporal_detail, sharpen_in_frequency, sharpen_in_time
 
 SAMPLE_RATE = VOCODER_MEL.sample_rate
 DEFAULT_VOICE_FILE = "default_voice.npz"
@@ -138,9 +138,10 @@ class VoiceCloner:
         """Log-mel (80, frames) for ``text``: split into chunks, each synthesised, joined with pauses.
 
         Each chunk is rendered twice with the same phoneme durations, in the voice and in the
-        built-in voice (once when the voice is the built-in one). The voice's log-mel gets back some of the temporal contrast the model's L1
-        training blurs, its own and the built-in voice's (``features.postfilter``): the model
-        renders the voice it knows best more crisply. Phoneme durations are the ones it predicts for
+        built-in voice (once when the voice is the built-in one). The voice's log-mel gets back some
+        of the temporal contrast the model's L1 training blurs, its own and the built-in voice's (the
+        model renders the voice it knows best more crisply), and some of its contrast across bands
+        (``features.postfilter``). Phoneme durations are the ones it predicts for
         the built-in voice, whatever the voice: the timing it predicted for unseen voices cost
         intelligibility and did not follow the references' speaking rate (``speed`` sets it).
 
@@ -181,7 +182,7 @@ class VoiceCloner:
         return np.concatenate(joined, axis=1)
 
     def _model_mels(self, ids: list[torch.Tensor], voice: Voice, speed: float, pitch: float) -> list[np.ndarray]:
-        """The acoustic model's log-mel for each chunk of phoneme ids, with temporal contrast restored.
+        """The acoustic model's log-mel for each chunk of phoneme ids, with temporal and spectral contrast restored.
 
         For any voice but the built-in one, one batch of two per chunk: row 0 in the voice, row 1 in
         the built-in voice (at the voice's pitch register), both timed as the built-in voice, so
@@ -198,7 +199,7 @@ class VoiceCloner:
             mels = self.model.infer(chunk.expand(rows, -1), speakers, mean, std, speed=speed,
                                     timing_speaker=builtin.expand(rows, -1))[0].float().cpu().numpy()
             mel = sharpen_in_time(mels[0])
-            out.append(mel if rows == 1 else borrow_temporal_detail(mel, mels[1]))
+            out.append(sharpen_in_frequency(mel if rows == 1 else borrow_temporal_detail(mel, mels[1])))
         return out
 
     def _speaker_tensor(self, voice: Voice) -> torch.Tensor:
