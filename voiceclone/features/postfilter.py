@@ -30,10 +30,15 @@ SPECTRAL_BANDS = 9
 """Width of that moving average in mel bands."""
 
 
-def temporal_detail(mel: np.ndarray, frames: int = SHARPEN_FRAMES) -> np.ndarray:
-    """Each band's deviation from its ``frames``-wide moving average along time (edges repeat)."""
+def _detail(mel: np.ndarray, width: int, axis: int) -> np.ndarray:
+    """``mel``'s deviation from its ``width``-wide moving average along ``axis`` (edges repeat)."""
     mel = np.asarray(mel, dtype=np.float32)
-    return mel - uniform_filter1d(mel, frames, axis=1, mode="nearest")
+    return mel - uniform_filter1d(mel, width, axis=axis, mode="nearest")
+
+
+def temporal_detail(mel: np.ndarray, frames: int = SHARPEN_FRAMES) -> np.ndarray:
+    """Each band's deviation from its ``frames``-wide moving average along time."""
+    return _detail(mel, frames, axis=1)
 
 
 def sharpen_in_time(mel: np.ndarray, amount: float = SHARPEN_AMOUNT, frames: int = SHARPEN_FRAMES) -> np.ndarray:
@@ -59,4 +64,4 @@ def sharpen_in_frequency(mel: np.ndarray, amount: float = SPECTRAL_AMOUNT, bands
     average across bands: deeper valleys between formants and harmonics, which the L1-trained
     model fills in (the same blur as in time, along the other axis)."""
     mel = np.asarray(mel, dtype=np.float32)
-    return (mel + amount * (mel - uniform_filter1d(mel, bands, axis=0, mode="nearest"))).astype(np.float32)
+    return (mel + amount * _detail(mel, bands, axis=0)).astype(np.float32)
