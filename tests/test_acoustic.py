@@ -10,7 +10,7 @@ from voiceclone.acoustic.alignment import beta_binomial_prior, durations_to_alig
 from voiceclone.acoustic.checkpoint import load_checkpoint, save_checkpoint
 from voiceclone.acoustic.config import AcousticConfig
 from voiceclone.acoustic.losses import autoencode_losses, text_losses
-from voiceclone.acoustic.model import AcousticModel, regulate_length
+from voiceclone.acoustic.model import AcousticModel, phone_contour_to_frames, regulate_length
 from voiceclone.errors import VoiceCloneError
 from voiceclone.text import DEFAULT_TABLE
 
@@ -85,9 +85,10 @@ def test_infer_shapes_speed_and_pitch():
     model = AcousticModel(cfg).eval()
     ids = torch.randint(4, cfg.n_symbols, (1, 12))
     spk = torch.nn.functional.normalize(torch.randn(1, 256), dim=1)
-    mel, durations = model.infer(ids, spk, torch.tensor([5.0]), torch.tensor([0.2]))
+    mel, durations, logf0 = model.infer(ids, spk, torch.tensor([5.0]), torch.tensor([0.2]))
     assert mel.shape[1] == 80 and mel.shape[2] == int(durations.sum()) and (durations >= 1).all()
-    slow, slow_d = model.infer(ids, spk, torch.tensor([5.0]), torch.tensor([0.2]), speed=0.5)
+    assert logf0.shape == (1, mel.shape[2])
+    slow, slow_d, _ = model.infer(ids, spk, torch.tensor([5.0]), torch.tensor([0.2]), speed=0.5)
     assert int(slow_d.sum()) >= int(durations.sum())
 
 
@@ -98,14 +99,37 @@ def test_timing_speaker_sets_the_durations_and_the_speaker_the_sound():
     ids = torch.randint(4, cfg.n_symbols, (1, 12))
     spk, timing = torch.nn.functional.normalize(torch.randn(2, 256), dim=1).split(1)
     register = (torch.tensor([5.0]), torch.tensor([0.2]))
-    _, own = model.infer(ids, spk, *register)
-    _, timing_own = model.infer(ids, timing, *register)
-    mel, durations = model.infer(ids, spk, *register, timing_speaker=timing)
+    own = model.infer(ids, spk, *register).durations
+    timing_own = model.infer(ids, timing, *register).durations
+    mel, durations, _ = model.infer(ids, spk, *register, timing_speaker=timing)
     assert timing_own.tolist() != own.tolist()  # the two voices are timed differently
     assert durations.tolist() == timing_own.tolist() and mel.shape[-1] == int(timing_own.sum())
-    assert not torch.allclose(mel, model.infer(ids, timing, *register)[0])  # but sound as ``spk``
-    _, same = model.infer(ids, spk, *register, timing_speaker=spk)
+    assert not torch.allclose(mel, model.infer(ids, timing, *register).mel)  # but sound as ``spk``
+    same = model.infer(ids, spk, *register, timing_speaker=spk).durations
     assert same.tolist() == own.tolist()
+
+
+def test_phone_contour_is_linear_between_phoneme_centres():
+    values = torch.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
+    durations = torch.tensor([[2, 2, 2], [1, 1, 4]])
+    frames = phone_contour_to_frames(values, durations)
+    # first row: centres at 1, 3, 5; frame centres at 0.5 .. 5.5
+    assert torch.allclose(frames[0], torch.tensor([1.0, 1.5, 2.5, 3.0, 3.0, 3.0]))
+    assert torch.allclose(frames[1], torch.full((6,), 2.0))  # a constant stays constant
+    assert torch.allclose(phone_contour_to_frames(torch.tensor([[4.0]]), torch.tensor([[3]])), torch.full((1, 3), 4.0))
+
+
+def test_rerender_goes_through_the_auto_encoding_path():
+    cfg = tiny_config()
+    model = AcousticModel(cfg).eval()
+    ids = torch.randint(4, cfg.n_symbols, (1, 12))
+    spk = torch.nn.functional.normalize(torch.randn(1, 256), dim=1)
+    mel, _, logf0 = model.infer(ids, spk, torch.tensor([5.0]), torch.tensor([0.2]))
+    again = model.rerender(mel, spk, logf0)
+    with torch.no_grad():
+        expected = model.forward_autoencode(model.normalise_mel(mel), torch.tensor([mel.shape[-1]]), spk, logf0)
+    assert again.shape == mel.shape
+    assert torch.allclose(again, model.denormalise_mel(expected["mel_postnet"]), atol=1e-5)
 
 
 def test_checkpoint_round_trip(tmp_path):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voiceclone.features.postfilter import borrow_temporal_detail, sharpen_in_frequency, sharpen_in_time
+from voiceclone.features.postfilter import (borrow_spectral_detail, borrow_temporal_detail, sharpen_in_frequency,
+                                            sharpen_in_time)
 
 
 def test_zero_amount_and_steady_bands_are_left_alone():
@@ -51,3 +52,21 @@ def test_spectral_sharpening_deepens_valleys_and_leaves_flat_frames():
     assert np.all(out[peaks] > mel[peaks]) and np.all(out[valleys] < mel[valleys])
     np.testing.assert_array_equal(sharpen_in_frequency(mel, amount=0.0), mel)
     assert out.dtype == np.float32 and out.shape == mel.shape
+
+
+def test_borrowed_spectral_detail_takes_the_donors_harmonics_and_keeps_the_envelope():
+    bands = np.arange(80)
+    envelope = (-6.0 + 2.0 * np.cos(2 * np.pi * bands / 40))[:, None]  # slow: formants
+    harmonics = (0.8 * np.cos(2 * np.pi * bands / 4))[:, None]  # fast across bands
+    mel = np.repeat(envelope, 3, axis=1).astype(np.float32)  # no harmonics at all
+    donor = np.repeat(envelope + 1.0 + harmonics, 3, axis=1).astype(np.float32)  # louder, with harmonics
+    out = borrow_spectral_detail(mel, donor, amount=1.0, bands=9)
+    taken = (out - mel)[10:70]  # away from the edges, where the moving average repeats the end bands
+    assert np.corrcoef(taken[:, 0], harmonics[10:70, 0])[0, 1] > 0.99  # the donor's harmonics
+    assert abs(taken.mean()) < 0.05  # not its level
+    envelope_change = taken - harmonics[10:70] * np.std(taken) / np.std(harmonics[10:70])
+    assert np.abs(envelope_change).max() < 0.05  # nor its envelope
+    half = borrow_spectral_detail(mel, donor, amount=0.5, bands=9)
+    np.testing.assert_allclose(half, (mel + out) / 2, atol=1e-5)
+    with pytest.raises(ValueError):
+        borrow_spectral_detail(mel, donor[:, :2])

@@ -23,7 +23,8 @@ from voiceclone.features import VOCODER_MEL
 from voiceclone.features.bands import band_statistics, match_joint_band_statistics, move_band_statistics
 from voiceclone.features.covariance import match_covariance
 from voiceclone.features.frame_match import MATCH_WEIGHT, blend_nearest_frames
-from voiceclone.features.postfilter import borrow_temporal_detail, sharpen_in_frequency, sharpen_in_time
+from voiceclone.features.postfilter import (borrow_spectral_detail, borrow_temporal_detail, sharpen_in_frequency,
+                                            sharpen_in_time)
 
 SAMPLE_RATE = VOCODER_MEL.sample_rate
 DEFAULT_VOICE_FILE = "default_voice.npz"
@@ -141,7 +142,8 @@ class VoiceCloner:
         built-in voice (once when the voice is the built-in one). The voice's log-mel gets back some
         of the temporal contrast the model's L1 training blurs, its own and the built-in voice's (the
         model renders the voice it knows best more crisply), and some of its contrast across bands
-        (``features.postfilter``). Phoneme durations are the ones it predicts for
+        (``features.postfilter``). A cloned voice's log-mel also takes most of its harmonic fine
+        structure from its re-rendering through the model's auto-encoding path. Phoneme durations are the ones it predicts for
         the built-in voice, whatever the voice: the timing it predicted for unseen voices cost
         intelligibility and did not follow the references' speaking rate (``speed`` sets it).
 
@@ -186,7 +188,9 @@ class VoiceCloner:
 
         For any voice but the built-in one, one batch of two per chunk: row 0 in the voice, row 1 in
         the built-in voice (at the voice's pitch register), both timed as the built-in voice, so
-        their frames line up and row 1 lends its temporal detail to row 0.
+        their frames line up and row 1 lends its temporal detail to row 0. Row 0 first takes most of
+        its spectral fine structure from its own re-rendering through the auto-encoding path, which
+        renders unseen voices with more natural harmonics than the text path.
         """
         builtin = self._speaker_tensor(self.default_voice())
         own = self._speaker_tensor(voice)
@@ -196,10 +200,15 @@ class VoiceCloner:
         std = torch.full((rows,), voice.logf0_std, dtype=torch.float32, device=self.device)
         out = []
         for chunk in ids:
-            mels = self.model.infer(chunk.expand(rows, -1), speakers, mean, std, speed=speed,
-                                    timing_speaker=builtin.expand(rows, -1))[0].float().cpu().numpy()
-            mel = sharpen_in_time(mels[0])
-            out.append(sharpen_in_frequency(mel if rows == 1 else borrow_temporal_detail(mel, mels[1])))
+            rendered = self.model.infer(chunk.expand(rows, -1), speakers, mean, std, speed=speed,
+                                        timing_speaker=builtin.expand(rows, -1))
+            mels = rendered.mel.float().cpu().numpy()
+            if rows == 1:
+                out.append(sharpen_in_frequency(sharpen_in_time(mels[0])))
+                continue
+            again = self.model.rerender(rendered.mel[:1], own, rendered.logf0[:1])[0].float().cpu().numpy()
+            mel = borrow_temporal_detail(sharpen_in_time(borrow_spectral_detail(mels[0], again)), mels[1])
+            out.append(sharpen_in_frequency(mel))
         return out
 
     def _speaker_tensor(self, voice: Voice) -> torch.Tensor:

@@ -63,8 +63,8 @@ def write_samples(model: AcousticModel, run: Path, step: int, text_split: Split,
     mels = {}
     for name, split, i in (("text0", text_split, 0), ("voice0", voice_split, 0)):
         _, mean, std = interpolate_logf0(split.f0s[i])
-        mel, _ = model.infer(ids, torch.from_numpy(split.dvecs[i][None]).to(device),
-                             torch.tensor([mean], device=device), torch.tensor([std], device=device))
+        mel = model.infer(ids, torch.from_numpy(split.dvecs[i][None]).to(device),
+                          torch.tensor([mean], device=device), torch.tensor([std], device=device)).mel
         mels[name] = mel[0].cpu().numpy()
         save_audio(folder / f"step{step:06d}_{name}.wav", vocode(load_vocoder("cpu"), mels[name]), 22050)
     model.train()

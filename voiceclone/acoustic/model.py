@@ -9,6 +9,8 @@ voices teach the decoder many speakers (auto-encoding).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -159,6 +161,33 @@ def regulate_length(x: torch.Tensor, durations: torch.Tensor, max_frames: int | 
     return torch.gather(x, 1, index[..., None].expand(-1, -1, x.shape[2]))
 
 
+def phone_contour_to_frames(values: torch.Tensor, durations: torch.Tensor) -> torch.Tensor:
+    """Per-phoneme values (B, L) -> a per-frame contour (B, T), linear between phoneme centres and
+    flat beyond the first and last: the continuous kind of contour the auto-encoding path is trained on."""
+    ends = torch.cumsum(durations, dim=1).float()
+    centres = ends - durations.float() / 2
+    total = int(ends[:, -1].max())
+    t = (torch.arange(total, device=values.device).float() + 0.5)[None].expand(values.shape[0], -1).contiguous()
+    right = torch.searchsorted(centres.contiguous(), t).clamp(1, values.shape[1] - 1) if values.shape[1] > 1 \
+        else torch.zeros_like(t, dtype=torch.long)
+    left = (right - 1).clamp(min=0)
+    c0, c1 = torch.gather(centres, 1, left), torch.gather(centres, 1, right)
+    v0, v1 = torch.gather(values, 1, left), torch.gather(values, 1, right)
+    w = ((t - c0) / (c1 - c0).clamp(min=1e-6)).clamp(0, 1)
+    return v0 + w * (v1 - v0)
+
+
+class Inference(NamedTuple):
+    """What ``AcousticModel.infer`` predicts for a batch."""
+
+    mel: torch.Tensor
+    """(B, n_mels, T) log-mel in the vocoder's scale."""
+    durations: torch.Tensor
+    """(B, L) frames per phoneme."""
+    logf0: torch.Tensor
+    """(B, T) predicted log-F0 as a continuous frame contour (``phone_contour_to_frames``)."""
+
+
 class AcousticModel(nn.Module):
     """Text (phoneme ids) + d-vector + pitch -> normalised log-mel. No I/O inside."""
 
@@ -230,13 +259,12 @@ class AcousticModel(nn.Module):
     # --- inference ------------------------------------------------------------------------------
     @torch.inference_mode()
     def infer(self, ids: torch.Tensor, speaker: torch.Tensor, logf0_mean: torch.Tensor, logf0_std: torch.Tensor,
-              speed: float = 1.0, timing_speaker: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+              speed: float = 1.0, timing_speaker: torch.Tensor | None = None) -> Inference:
         """ids (B, L) without padding, speaker (B, S), the target voice's log-F0 mean and std (B,).
 
         ``timing_speaker`` (B, S), if given, is the voice whose phoneme durations are predicted
         instead of ``speaker``'s: one the duration predictor knows well times speech more
-        intelligibly than an unseen one. Returns (log-mel (B, n_mels, T) in the vocoder's scale,
-        durations (B, L)).
+        intelligibly than an unseen one.
         """
         lengths = torch.full((ids.shape[0],), ids.shape[1], device=ids.device)
         mask = sequence_mask(lengths, ids.shape[1])
@@ -250,4 +278,13 @@ class AcousticModel(nn.Module):
         frames = regulate_length(x, durations)
         frame_mask = torch.ones(frames.shape[:2], dtype=torch.bool, device=ids.device)
         _, post = self.decode(frames, speaker, frame_mask)
-        return self.denormalise_mel(post), durations
+        return Inference(self.denormalise_mel(post), durations, phone_contour_to_frames(logf0, durations))
+
+    @torch.inference_mode()
+    def rerender(self, mel: torch.Tensor, speaker: torch.Tensor, logf0: torch.Tensor) -> torch.Tensor:
+        """``mel`` (B, n_mels, T, the vocoder's scale) rendered again through the auto-encoding path
+        (bottleneck, ``speaker`` (B, S), the frame log-F0 contour ``logf0`` (B, T)). That path learnt
+        every training voice, where the text path learnt mostly one."""
+        lengths = torch.full((mel.shape[0],), mel.shape[-1], device=mel.device)
+        again = self.forward_autoencode(self.normalise_mel(mel), lengths, speaker, logf0)
+        return self.denormalise_mel(again["mel_postnet"])

@@ -28,6 +28,8 @@ SPECTRAL_AMOUNT = 0.6
 """How much of each frame's deviation from its moving average across bands is added back."""
 SPECTRAL_BANDS = 9
 """Width of that moving average in mel bands."""
+REFINE_AMOUNT = 0.5
+"""How much of a re-rendering's spectral fine structure replaces the mel's own (``borrow_spectral_detail``)."""
 
 
 def _detail(mel: np.ndarray, width: int, axis: int) -> np.ndarray:
@@ -65,3 +67,14 @@ def sharpen_in_frequency(mel: np.ndarray, amount: float = SPECTRAL_AMOUNT, bands
     model fills in (the same blur as in time, along the other axis)."""
     mel = np.asarray(mel, dtype=np.float32)
     return (mel + amount * _detail(mel, bands, axis=0)).astype(np.float32)
+
+
+def borrow_spectral_detail(mel: np.ndarray, donor: np.ndarray, amount: float = REFINE_AMOUNT,
+                           bands: int = SPECTRAL_BANDS) -> np.ndarray:
+    """``mel`` with ``amount`` of its fine structure across bands (deviation from a ``bands``-wide
+    moving average: harmonics and their valleys, not formants) replaced by ``donor``'s, a log-mel of
+    the same frames. The envelope, which carries the vowels, stays ``mel``'s."""
+    mel = np.asarray(mel, dtype=np.float32)
+    if donor.shape != mel.shape:
+        raise ValueError(f"donor log-mel {donor.shape} does not match {mel.shape}")
+    return (mel + amount * _detail(np.asarray(donor, np.float32) - mel, bands, axis=0)).astype(np.float32)
