@@ -79,8 +79,10 @@ def main() -> None:
 - Training: `recipes/shared_data/train.py`, {meta['steps']} steps, arguments in config.json. {args.note}
 - Built-in voice: averaged profile of {DEFAULT_VOICE_FILES} CC0 `cathy` recordings (default_voice.npz).
 - At synthesis `VoiceCloner` predicts phoneme durations for the built-in voice whatever the
-  target (the timing predicted for unseen voices was less intelligible), and moves the output to
-  the voice's per-band log-mel statistics (`voiceclone/features/bands.py`), stored in its profile.
+  target (the timing predicted for unseen voices was less intelligible), takes half of a cloned
+  voice's harmonic fine structure from the output rendered again through the auto-encoding path
+  (`AcousticModel.rerender`), and moves the output to the voice's per-band log-mel statistics
+  (`voiceclone/features/bands.py`), stored in its profile.
 - Phoneme table: version {DEFAULT_TABLE.version}, {len(DEFAULT_TABLE)} symbols (phonemes.json).
 - Measured quality: see the README's evaluation table (`voiceclone eval`).
 - Intended use: speech synthesis with consent of the voice's owner; every output is watermarked.
