@@ -13,7 +13,7 @@ DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 def _require_data() -> Path:
     if not (DATA_DIR / "tts" / "metadata.tsv").is_file():
-        pytest.skip(f"development data not found at {DATA_DIR} (see DEVELOPERS.md: ../shared/data)")
+        pytest.skip(f"development data not found at {DATA_DIR} (the shared development data, expected beside the repository as ../shared/data; see the README)")
     return DATA_DIR
 
 
