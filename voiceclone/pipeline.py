@@ -142,10 +142,11 @@ class VoiceCloner:
         built-in voice (once when the voice is the built-in one). The voice's log-mel gets back some
         of the temporal contrast the model's L1 training blurs, its own and the built-in voice's (the
         model renders the voice it knows best more crisply), and some of its contrast across bands
-        (``features.postfilter``). A cloned voice's log-mel also takes most of its harmonic fine
-        structure from its re-rendering through the model's auto-encoding path. Phoneme durations are the ones it predicts for
-        the built-in voice, whatever the voice: the timing it predicted for unseen voices cost
-        intelligibility and did not follow the references' speaking rate (``speed`` sets it).
+        (``features.postfilter``). A cloned voice's log-mel also takes half of its harmonic fine
+        structure from its re-rendering through the model's auto-encoding path. Phoneme durations
+        are the ones it predicts for the built-in voice, whatever the voice: the timing it predicted
+        for unseen voices cost intelligibility and did not follow the references' speaking rate
+        (``speed`` sets it).
 
         The result is moved, band by band, from its own speech-frame log-mel mean and std (over all
         chunks together) to the voice's: the model alone renders an unseen speaker's spectral
@@ -188,7 +189,7 @@ class VoiceCloner:
 
         For any voice but the built-in one, one batch of two per chunk: row 0 in the voice, row 1 in
         the built-in voice (at the voice's pitch register), both timed as the built-in voice, so
-        their frames line up and row 1 lends its temporal detail to row 0. Row 0 first takes most of
+        their frames line up and row 1 lends its temporal detail to row 0. Row 0 first takes half of
         its spectral fine structure from its own re-rendering through the auto-encoding path, which
         renders unseen voices with more natural harmonics than the text path.
         """
