@@ -80,11 +80,15 @@ def test_training_steps_reduce_the_loss():
     assert np.mean(history[-5:]) < 0.8 * np.mean(history[:5])
 
 
-def test_infer_shapes_speed_and_pitch():
+def tiny_model_and_inputs() -> tuple[AcousticModel, torch.Tensor, torch.Tensor]:
+    """An untrained tiny model in eval mode, 12 random phoneme ids and a random unit d-vector."""
     cfg = tiny_config()
-    model = AcousticModel(cfg).eval()
     ids = torch.randint(4, cfg.n_symbols, (1, 12))
-    spk = torch.nn.functional.normalize(torch.randn(1, 256), dim=1)
+    return AcousticModel(cfg).eval(), ids, torch.nn.functional.normalize(torch.randn(1, 256), dim=1)
+
+
+def test_infer_shapes_speed_and_pitch():
+    model, ids, spk = tiny_model_and_inputs()
     mel, durations, logf0 = model.infer(ids, spk, torch.tensor([5.0]), torch.tensor([0.2]))
     assert mel.shape[1] == 80 and mel.shape[2] == int(durations.sum()) and (durations >= 1).all()
     assert logf0.shape == (1, mel.shape[2])
@@ -120,10 +124,7 @@ def test_phone_contour_is_linear_between_phoneme_centres():
 
 
 def test_rerender_goes_through_the_auto_encoding_path():
-    cfg = tiny_config()
-    model = AcousticModel(cfg).eval()
-    ids = torch.randint(4, cfg.n_symbols, (1, 12))
-    spk = torch.nn.functional.normalize(torch.randn(1, 256), dim=1)
+    model, ids, spk = tiny_model_and_inputs()
     mel, _, logf0 = model.infer(ids, spk, torch.tensor([5.0]), torch.tensor([0.2]))
     again = model.rerender(mel, spk, logf0)
     with torch.no_grad():

@@ -168,9 +168,8 @@ def phone_contour_to_frames(values: torch.Tensor, durations: torch.Tensor) -> to
     centres = ends - durations.float() / 2
     total = int(ends[:, -1].max())
     t = (torch.arange(total, device=values.device).float() + 0.5)[None].expand(values.shape[0], -1).contiguous()
-    right = torch.searchsorted(centres.contiguous(), t).clamp(1, values.shape[1] - 1) if values.shape[1] > 1 \
-        else torch.zeros_like(t, dtype=torch.long)
-    left = (right - 1).clamp(min=0)
+    right = torch.searchsorted(centres.contiguous(), t).clamp(max=values.shape[1] - 1)
+    left = (right - 1).clamp(min=0)  # before the first centre left == right: the contour stays flat
     c0, c1 = torch.gather(centres, 1, left), torch.gather(centres, 1, right)
     v0, v1 = torch.gather(values, 1, left), torch.gather(values, 1, right)
     w = ((t - c0) / (c1 - c0).clamp(min=1e-6)).clamp(0, 1)
