@@ -38,6 +38,12 @@ def _detail(mel: np.ndarray, width: int, axis: int) -> np.ndarray:
     return mel - uniform_filter1d(mel, width, axis=axis, mode="nearest")
 
 
+def _check_donor(mel: np.ndarray, donor: np.ndarray) -> None:
+    """A donor log-mel must cover the same bands and frames as the mel it lends detail to."""
+    if donor.shape != mel.shape:
+        raise ValueError(f"donor log-mel {donor.shape} does not match {mel.shape}")
+
+
 def temporal_detail(mel: np.ndarray, frames: int = SHARPEN_FRAMES) -> np.ndarray:
     """Each band's deviation from its ``frames``-wide moving average along time."""
     return _detail(mel, frames, axis=1)
@@ -55,8 +61,7 @@ def borrow_temporal_detail(mel: np.ndarray, donor: np.ndarray, amount: float = B
     and frame count first moved to ``mel``'s band statistics (so only the shape of its changes
     transfers, at ``mel``'s scale, not its spectral envelope)."""
     mel = np.asarray(mel, dtype=np.float32)
-    if donor.shape != mel.shape:
-        raise ValueError(f"donor log-mel {donor.shape} does not match {mel.shape}")
+    _check_donor(mel, donor)
     scaled = move_band_statistics(donor, band_statistics(donor), band_statistics(mel))
     return (mel + amount * temporal_detail(scaled, frames)).astype(np.float32)
 
@@ -75,6 +80,5 @@ def borrow_spectral_detail(mel: np.ndarray, donor: np.ndarray, amount: float = R
     moving average: harmonics and their valleys, not formants) replaced by ``donor``'s, a log-mel of
     the same frames. The envelope, which carries the vowels, stays ``mel``'s."""
     mel = np.asarray(mel, dtype=np.float32)
-    if donor.shape != mel.shape:
-        raise ValueError(f"donor log-mel {donor.shape} does not match {mel.shape}")
+    _check_donor(mel, donor)
     return (mel + amount * _detail(np.asarray(donor, np.float32) - mel, bands, axis=0)).astype(np.float32)
