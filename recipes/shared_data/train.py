@@ -5,7 +5,8 @@
 Every step trains the text path (phonemes -> mel, with learned alignment) on transcribed
 speech and the auto-encoding path (mel bottleneck -> same decoder) on untranscribed voices.
 --init runs/OLD/state.pt starts a new run (fresh optimiser and schedule) from an earlier run's
-weights, e.g. after adding a part to the model. Writes runs/.../state.pt (resume), losses.csv,
+weights, e.g. after adding a part to the model; it keeps that run's normalisation statistics
+whatever data it now trains on, as a resumed run keeps its own. Writes runs/.../state.pt (resume), losses.csv,
 samples/*.wav and *.png; export.py turns the run into the shipped safetensors checkpoint. Runs
 unchanged on CUDA (--device cuda).
 """
@@ -42,6 +43,20 @@ def learning_rate(step: int, base: float, warmup: int, total: int) -> float:
         return base * (step + 1) / warmup
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
     return base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+NORMALISATION_KEYS = ("mel_mean", "mel_std", "logf0_mean", "logf0_std")
+
+
+def run_statistics(state_path: Path, init: Path | None, splits: list[Split]) -> dict:
+    """The normalisation statistics for this run. Weights only make sense with the statistics they
+    were trained with, so a resumed run keeps its own and an --init run keeps those of the run it
+    starts from (its config.json beside its state.pt), whatever data it trains on now."""
+    for weights in (state_path, init):
+        if weights is not None and weights.exists() and (weights.parent / "config.json").exists():
+            model = json.loads((weights.parent / "config.json").read_text())["model"]
+            return {key: model[key] for key in NORMALISATION_KEYS}
+    return statistics(splits)
 
 
 def normalised_mel(model: AcousticModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -111,7 +126,8 @@ def main() -> None:
     device = resolve_device(args.device)
     args.run.mkdir(parents=True, exist_ok=True)
     text_split, voice_split = Split.load(args.prep / "text.npz"), Split.load(args.prep / "voices.npz")
-    cfg = AcousticConfig(n_symbols=len(DEFAULT_TABLE), **statistics([text_split, voice_split]))
+    cfg = AcousticConfig(n_symbols=len(DEFAULT_TABLE), **run_statistics(args.run / "state.pt", args.init,
+                                                                         [text_split, voice_split]))
     model = AcousticModel(cfg).to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-6)
     step, init_steps = 0, 0
