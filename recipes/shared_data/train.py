@@ -6,9 +6,9 @@ Every step trains the text path (phonemes -> mel, with learned alignment) on tra
 speech and the auto-encoding path (mel bottleneck -> same decoder) on untranscribed voices.
 --init runs/OLD/state.pt starts a new run (fresh optimiser and schedule) from an earlier run's
 weights, e.g. after adding a part to the model; it keeps that run's normalisation statistics
-whatever data it now trains on, as a resumed run keeps its own. Writes runs/.../state.pt (resume), losses.csv,
-samples/*.wav and *.png; export.py turns the run into the shipped safetensors checkpoint. Runs
-unchanged on CUDA (--device cuda).
+whatever data it now trains on, as a resumed run keeps its own. Writes runs/.../state.pt
+(resume), losses.csv, samples/*.wav and *.png; export.py turns the run into the shipped
+safetensors checkpoint. Runs unchanged on CUDA (--device cuda).
 """
 
 from __future__ import annotations
