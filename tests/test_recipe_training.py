@@ -13,6 +13,7 @@ import numpy as np
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "shared_data"
 sys.path.insert(0, str(RECIPE))
 from prepare import pack  # noqa: E402
+from train import NORMALISATION_KEYS  # noqa: E402
 
 
 def _pack(path: Path, n: int, rng: np.random.Generator, scale: float, transcribed: bool) -> None:
@@ -45,7 +46,7 @@ def _train(prep: Path, run: Path, steps: int, *extra: str) -> subprocess.Complet
 
 def _statistics(run: Path) -> dict:
     model = json.loads((run / "config.json").read_text())["model"]
-    return {key: model[key] for key in ("mel_mean", "mel_std", "logf0_mean", "logf0_std")}
+    return {key: model[key] for key in NORMALISATION_KEYS}
 
 
 def test_train_resume_and_init_keep_normalisation(tmp_path: Path) -> None:
