@@ -168,13 +168,7 @@ class VoiceCloner:
                for chunk in self.frontend.chunks(text)]
         mels = self._model_mels(ids, voice, speed, pitch)
         spoken = band_statistics(np.concatenate(mels if pitch == 0 else self._model_mels(ids, voice, speed, 0.0), axis=1))
-        target = (voice.band_mean, voice.band_std)
-        pieces = [move_band_statistics(mel, spoken, target) for mel in mels]
-        if pitch == 0:
-            pieces = match_joint_band_statistics(match_covariance(pieces, voice.reference_frames), target)
-            if similarity > 0:
-                pieces = match_joint_band_statistics(
-                    [blend_nearest_frames(mel, voice.reference_frames, target, similarity) for mel in pieces], target)
+        pieces = match_to_voice(mels, voice, spoken, similarity if pitch == 0 else None)
         silence = np.full((VOCODER_MEL.n_mels, int(PAUSE_S * SAMPLE_RATE / VOCODER_MEL.hop_length)),
                           np.log(VOCODER_MEL.log_floor), np.float32)
         joined = []
@@ -205,11 +199,10 @@ class VoiceCloner:
                                         timing_speaker=builtin.expand(rows, -1))
             mels = rendered.mel.float().cpu().numpy()
             if rows == 1:
-                out.append(sharpen_in_frequency(sharpen_in_time(mels[0])))
+                out.append(restore_detail(mels[0]))
                 continue
             again = self.model.rerender(rendered.mel[:1], own, rendered.logf0[:1])[0].float().cpu().numpy()
-            mel = borrow_temporal_detail(sharpen_in_time(borrow_spectral_detail(mels[0], again)), mels[1])
-            out.append(sharpen_in_frequency(mel))
+            out.append(restore_detail(mels[0], mels[1], again))
         return out
 
     def _speaker_tensor(self, voice: Voice) -> torch.Tensor:
@@ -255,6 +248,42 @@ class VoiceCloner:
         if provenance_json is not None:
             write_sidecar(provenance_json, record)
         return out
+
+
+def restore_detail(mel: np.ndarray, builtin: np.ndarray | None = None,
+                   rerendered: np.ndarray | None = None) -> np.ndarray:
+    """One chunk's model log-mel (n_mels, T) with the contrast that L1 training blurs given back.
+
+    The built-in voice (``builtin`` None) sharpens its own rendering in time and across bands. A
+    cloned voice first takes half the harmonic fine structure of its ``rerendered`` pass through the
+    auto-encoding path, then sharpens in time, borrows the temporal detail of ``builtin`` (the same
+    phonemes in the built-in voice, frame-aligned), and sharpens across bands.
+    """
+    if builtin is None:
+        return sharpen_in_frequency(sharpen_in_time(mel))
+    if rerendered is None:
+        raise ValueError("a cloned voice's log-mel needs its re-rendering through the auto-encoding path")
+    return sharpen_in_frequency(borrow_temporal_detail(sharpen_in_time(borrow_spectral_detail(mel, rerendered)), builtin))
+
+
+def match_to_voice(pieces: list[np.ndarray], voice: Voice, spoken: tuple[np.ndarray, np.ndarray],
+                   similarity: float | None) -> list[np.ndarray]:
+    """Log-mel pieces moved from their joint band statistics ``spoken`` to ``voice``'s.
+
+    With ``similarity`` given, their cross-band covariance is then moved toward the reference
+    frames' and each speech frame blended that far toward its nearest reference frames, the band
+    statistics restored after each step. None skips both (a pitch shift: the reference frames carry
+    harmonics at the unshifted pitch).
+    """
+    target = (voice.band_mean, voice.band_std)
+    pieces = [move_band_statistics(mel, spoken, target) for mel in pieces]
+    if similarity is None:
+        return pieces
+    pieces = match_joint_band_statistics(match_covariance(pieces, voice.reference_frames), target)
+    if similarity > 0:
+        pieces = match_joint_band_statistics(
+            [blend_nearest_frames(mel, voice.reference_frames, target, similarity) for mel in pieces], target)
+    return pieces
 
 
 def _check_range(name: str, value: float, bounds: tuple[float, float]) -> None:
