@@ -48,20 +48,23 @@ LONGER_CAPS = {"cathy": 0.7, "LJ": 0.8}
 
 
 def quantise(mel: np.ndarray) -> np.ndarray:
+    """Log-mel -> uint8 code over MEL_RANGE."""
     lo, hi = MEL_RANGE
     return np.clip(np.round((mel - lo) / (hi - lo) * 255), 0, 255).astype(np.uint8)
 
 
 def dequantise(code: np.ndarray) -> np.ndarray:
+    """uint8 code -> float32 log-mel."""
     lo, hi = MEL_RANGE
     return code.astype(np.float32) / 255 * (hi - lo) + lo
 
 
 def embedding(voice: Voice) -> torch.Tensor:
+    """The voice's d-vector as a (1, 256) float32 tensor, as synthesis conditions on it."""
     return torch.from_numpy(np.asarray(voice.embedding, np.float32))[None]
 
 
-def processed(cloner: VoiceCloner, rows: torch.Tensor, voice: Voice, rerendered: np.ndarray | None) -> np.ndarray:
+def processed(rows: torch.Tensor, voice: Voice, rerendered: np.ndarray | None) -> np.ndarray:
     """Rendered rows (row 0 the voice, row 1 the built-in voice if a clone) processed as synthesis does."""
     mels = rows.float().cpu().numpy()
     mel = restore_detail(mels[0]) if len(mels) == 1 else restore_detail(mels[0], mels[1], rerendered)
@@ -85,7 +88,9 @@ class Profiles:
         return None
 
 
-def text_pairs(cloner, profiles, data: Path, prep: Path, cap_minutes: float, rng) -> list[tuple]:
+def text_pairs(cloner: VoiceCloner, profiles: Profiles, data: Path, prep: Path, cap_minutes: float,
+               rng: np.random.Generator) -> list[tuple]:
+    """(log-mel, audio, group) of transcribed utterances through the teacher-forced text path."""
     model = cloner.model
     text = np.load(prep / "text.npz")
     offsets, id_offsets, speakers, paths = text["mel_offsets"], text["ids_offsets"], text["speaker"], text["path"]
@@ -130,11 +135,13 @@ def text_pairs(cloner, profiles, data: Path, prep: Path, cap_minutes: float, rng
         if rows == 2:
             logf0 = phone_contour_to_frames(out["phone_logf0"][:1], out["durations"][:1])[:, :frames]
             again = model.rerender(mels[:1], spk[:1], logf0)[0].numpy()
-        pairs.append((processed(cloner, mels, voice, again), audio[: frames * HOP], "text:" + speaker))
+        pairs.append((processed(mels, voice, again), audio[: frames * HOP], "text:" + speaker))
     return pairs
 
 
-def voice_pairs(cloner, profiles, data: Path, prep: Path, crop_s: float, rng) -> list[tuple]:
+def voice_pairs(cloner: VoiceCloner, profiles: Profiles, data: Path, prep: Path, crop_s: float,
+                rng: np.random.Generator) -> list[tuple]:
+    """(log-mel, audio, group) of one crop per untranscribed voice through the auto-encoding path."""
     model = cloner.model
     voices = np.load(prep / "voices.npz")
     offsets, paths, speakers = voices["mel_offsets"], voices["path"], voices["speaker"]
@@ -156,7 +163,7 @@ def voice_pairs(cloner, profiles, data: Path, prep: Path, crop_s: float, rng) ->
                                        torch.tensor([frames, frames]), spk, contour.expand(2, -1))
         mels = model.denormalise_mel(out["mel_postnet"])
         again = model.rerender(mels[:1], spk[:1], contour)[0].numpy()
-        mel = processed(cloner, mels, voice, again)
+        mel = processed(mels, voice, again)
         n = int(crop_s * SR / HOP)
         start = int(rng.integers(0, max(1, frames - n)))
         pairs.append((mel[:, start:start + n], halves[side][start * HOP:(start + n) * HOP], "voice:" + str(speakers[i])))
