@@ -24,6 +24,7 @@ import numpy as np
 import soundfile as sf
 import torch
 from safetensors.torch import save_file
+from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from vocoder_pairs import HOP, dequantise  # noqa: E402
@@ -118,7 +119,8 @@ def main() -> None:
     opt_d = torch.optim.AdamW([*mpd.parameters(), *msd.parameters()], args.lr_d, betas=(0.8, 0.99))
     rng = torch.Generator(device=device).manual_seed(args.seed)
 
-    val_log = csv.writer(open(args.run / "val.csv", "w", newline=""))
+    val_file = open(args.run / "val.csv", "w", newline="")
+    val_log = csv.writer(val_file)
     val_log.writerow(["step", "generator_steps", "seconds", "val_mel_l1"])
     before = validation_l1(generator, val)
     val_log.writerow([0, 0, 0, f"{before:.4f}"])
@@ -130,6 +132,7 @@ def main() -> None:
     budget, start = args.minutes * 60, time.time()
     step = g_steps = 0
     next_val, best = 0.0, (before, 0)
+    bar = tqdm(total=round(budget), unit="s", desc="fine-tune", bar_format="{l_bar}{bar}| {n}/{total} s {postfix}")
     while time.time() - start < budget and not (args.max_steps and step >= args.max_steps):
         elapsed = time.time() - start
         step += 1
@@ -141,33 +144,40 @@ def main() -> None:
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        adversarial = torch.zeros(())
+        adversarial = 0.0
         if joint:
             g_steps += 1
             for group in opt_g.param_groups:
                 group["lr"] = args.lr * min(1.0, g_steps / args.warmup)
-            adversarial = 0
+            adversarial_loss = 0
             for disc in (mpd, msd):
                 _, fake_scores, real_features, fake_features = disc(real, fake)
-                adversarial = adversarial + generator_loss(fake_scores) + feature_loss(real_features, fake_features)
+                adversarial_loss = adversarial_loss + generator_loss(fake_scores) + feature_loss(real_features, fake_features)
             opt_g.zero_grad(set_to_none=True)
-            (mel_loss(real, fake) + adversarial).backward()
+            (mel_loss(real, fake) + adversarial_loss).backward()
             opt_g.step()
+            adversarial = adversarial_loss.item()
         if step % 50 == 0:
             with torch.no_grad():
                 l1 = float(mel_loss(real, fake)) / 45
-            loss_log.writerow([step, f"{elapsed:.1f}", f"{d_loss.item():.4f}", f"{float(adversarial):.4f}", f"{l1:.4f}"])
+            loss_log.writerow([step, f"{elapsed:.1f}", f"{d_loss.item():.4f}", f"{adversarial:.4f}", f"{l1:.4f}"])
             loss_file.flush()
+            bar.set_postfix_str(f"step {step}, {'joint' if joint else 'discriminators only'}, mel L1 {l1:.3f}",
+                                refresh=False)
+        bar.update(min(round(time.time() - start), bar.total) - bar.n)
         if joint and elapsed >= next_val:
             next_val = elapsed + args.val_every_s
             score = validation_l1(generator, val)
             val_log.writerow([step, g_steps, f"{elapsed:.0f}", f"{score:.4f}"])
-            print(f"step {step} ({g_steps} generator steps, {elapsed:.0f} s): validation log-mel L1 {score:.4f}", flush=True)
+            val_file.flush()
+            tqdm.write(f"step {step} ({g_steps} generator steps, {elapsed:.0f} s): validation log-mel L1 {score:.4f}")
             if score < best[0]:
                 best = (score, step)
                 save_generator(generator, args.run / "generator_best.safetensors")
+    bar.close()
     end = validation_l1(generator, val)
     val_log.writerow([step, g_steps, f"{time.time() - start:.0f}", f"{end:.4f}"])
+    val_file.close()
     save_generator(generator, args.run / "generator_end.safetensors")
     print(f"{step} steps ({g_steps} joint): validation log-mel L1 {before:.4f} -> {end:.4f} at the end, "
           f"best {best[0]:.4f} at step {best[1]}; written to {args.run}/", flush=True)
