@@ -12,7 +12,7 @@ from safetensors.numpy import load_file
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "shared_data"
 sys.path.insert(0, str(RECIPE))
-from vocoder_pairs import HOP, MEL_RANGE, dequantise, quantise, save  # noqa: E402
+from vocoder_pair_format import HOP, MEL_RANGE, dequantise, quantise, save  # noqa: E402
 
 from voiceclone.features import VOCODER_MEL, mel_spectrogram  # noqa: E402
 from voiceclone.vocoder import load_vocoder  # noqa: E402

@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 import torch
 from safetensors.torch import save_file
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from vocoder_pairs import HOP, dequantise  # noqa: E402
+from vocoder_pair_format import HOP, load  # noqa: E402
 
 from voiceclone.device import resolve_device  # noqa: E402
 from voiceclone.vocoder import HiFiGANGenerator, apply_weight_norm, load_vocoder, remove_weight_norm  # noqa: E402
@@ -41,11 +39,8 @@ class Pairs:
     """One pairs file on a device: log-mel (n_mels, frames), audio, item offsets in frames."""
 
     def __init__(self, path: Path, device: torch.device):
-        with np.load(path) as npz:
-            self.offsets = npz["offsets"]
-            self.mel = torch.from_numpy(dequantise(npz["mel"])).to(device)
-            audio, _ = sf.read(io.BytesIO(npz["flac"].tobytes()), dtype="float32")
-        self.audio = torch.from_numpy(audio).to(device)
+        mel, audio, self.offsets = load(path)
+        self.mel, self.audio = torch.from_numpy(mel).to(device), torch.from_numpy(audio).to(device)
         starts = [np.arange(a, b - SEGMENT_FRAMES + 1) for a, b in zip(self.offsets[:-1], self.offsets[1:])
                   if b - a >= SEGMENT_FRAMES]
         if not starts:

@@ -7,8 +7,8 @@ model and processed exactly as synthesis processes a cloned voice, paired with i
 - Voices: one half of each recording through the auto-encoding path, conditioned on a profile of
   the other half; one crop of ``--voice-crop-s`` per speaker.
 
-Writes train.npz and val.npz (a random 1 in 25 items) to --out: log-mel as uint8 over a fixed
-range and the audio as FLAC bytes, small enough to travel to a lent GPU machine (64 MiB there).
+Writes train.npz and val.npz (a random 1 in 25 items) to --out in ``vocoder_pair_format``: small
+enough to travel to a lent GPU machine (64 MiB there).
 
     python recipes/shared_data/vocoder_pairs.py --prep runs/prep --out runs/vocoder_pairs
 """
@@ -16,7 +16,6 @@ range and the audio as FLAC bytes, small enough to travel to a lent GPU machine 
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import tempfile
 from pathlib import Path
@@ -30,33 +29,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dataset import interpolate_logf0  # noqa: E402
 from export import DEFAULT_VOICE_SPEAKER  # noqa: E402
 from prepare import SR  # noqa: E402
+from vocoder_pair_format import HOP, save  # noqa: E402
 
 from voiceclone.acoustic.alignment import beta_binomial_prior  # noqa: E402
 from voiceclone.acoustic.model import phone_contour_to_frames  # noqa: E402
 from voiceclone.audio import load_audio  # noqa: E402
 from voiceclone.errors import VoiceCloneError  # noqa: E402
-from voiceclone.features import VOCODER_MEL  # noqa: E402
 from voiceclone.features.bands import band_statistics  # noqa: E402
 from voiceclone.features.frame_match import MATCH_WEIGHT  # noqa: E402
 from voiceclone.pipeline import Voice, VoiceCloner, match_to_voice, restore_detail  # noqa: E402
 
-HOP = VOCODER_MEL.hop_length
-MEL_RANGE = (-11.6, 3.0)
-"""Log-mel range the uint8 code spans (the floor is log 1e-5 = -11.5): steps of 0.057 nats."""
 LONGER_CAPS = {"cathy": 0.7, "LJ": 0.8}
 """Minutes for the two single-speaker corpora, a little over the other speakers' cap."""
-
-
-def quantise(mel: np.ndarray) -> np.ndarray:
-    """Log-mel -> uint8 code over MEL_RANGE."""
-    lo, hi = MEL_RANGE
-    return np.clip(np.round((mel - lo) / (hi - lo) * 255), 0, 255).astype(np.uint8)
-
-
-def dequantise(code: np.ndarray) -> np.ndarray:
-    """uint8 code -> float32 log-mel."""
-    lo, hi = MEL_RANGE
-    return code.astype(np.float32) / 255 * (hi - lo) + lo
 
 
 def embedding(voice: Voice) -> torch.Tensor:
@@ -168,16 +152,6 @@ def voice_pairs(cloner: VoiceCloner, profiles: Profiles, data: Path, prep: Path,
         start = int(rng.integers(0, max(1, frames - n)))
         pairs.append((mel[:, start:start + n], halves[side][start * HOP:(start + n) * HOP], "voice:" + str(speakers[i])))
     return pairs
-
-
-def save(pairs: list[tuple], path: Path) -> None:
-    mel = np.concatenate([m for m, _, _ in pairs], axis=1)
-    audio = np.concatenate([a[: m.shape[1] * HOP] for m, a, _ in pairs])
-    flac = io.BytesIO()
-    sf.write(flac, np.clip(audio, -1, 1), SR, format="FLAC", subtype="PCM_16")
-    np.savez(path, mel=quantise(mel), offsets=np.cumsum([0] + [m.shape[1] for m, _, _ in pairs]),
-             flac=np.frombuffer(flac.getvalue(), np.uint8), groups=np.asarray([g for _, _, g in pairs]))
-    print(f"{path}: {len(pairs)} items, {mel.shape[1] * HOP / SR / 60:.1f} min")
 
 
 def main() -> None:
