@@ -39,7 +39,7 @@ from voiceclone.features.bands import band_statistics  # noqa: E402
 from voiceclone.features.frame_match import MATCH_WEIGHT  # noqa: E402
 from voiceclone.pipeline import Voice, VoiceCloner, match_to_voice, restore_detail  # noqa: E402
 
-LONGER_CAPS = {"cathy": 0.7, "LJ": 0.8}
+LONGER_CAPS = {DEFAULT_VOICE_SPEAKER: 0.7, "LJ": 0.8}
 """Minutes for the two single-speaker corpora, a little over the other speakers' cap."""
 
 
