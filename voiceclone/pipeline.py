@@ -187,8 +187,8 @@ class VoiceCloner:
         its spectral fine structure from its own re-rendering through the auto-encoding path, which
         renders unseen voices with more natural harmonics than the text path.
         """
-        builtin = self._speaker_tensor(self.default_voice())
-        own = self._speaker_tensor(voice)
+        builtin = self.speaker_tensor(self.default_voice())
+        own = self.speaker_tensor(voice)
         speakers = own if torch.equal(own, builtin) else torch.cat([own, builtin])
         rows = speakers.shape[0]
         mean = torch.full((rows,), voice.logf0_mean + pitch * np.log(2) / 12, dtype=torch.float32, device=self.device)
@@ -205,7 +205,8 @@ class VoiceCloner:
             out.append(restore_detail(mels[0], mels[1], again))
         return out
 
-    def _speaker_tensor(self, voice: Voice) -> torch.Tensor:
+    def speaker_tensor(self, voice: Voice) -> torch.Tensor:
+        """The voice's d-vector as the (1, 256) float32 tensor the acoustic model is conditioned on."""
         return torch.from_numpy(np.asarray(voice.embedding, np.float32))[None].to(self.device)
 
     def speak(self, text: str, voice: Voice | None = None, speed: float = 1.0, pitch: float = 0.0,

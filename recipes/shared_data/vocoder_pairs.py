@@ -26,7 +26,7 @@ import torch
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dataset import interpolate_logf0  # noqa: E402
+from dataset import Split, interpolate_logf0  # noqa: E402
 from export import DEFAULT_VOICE_SPEAKER  # noqa: E402
 from prepare import SR  # noqa: E402
 from vocoder_pair_format import HOP, save  # noqa: E402
@@ -41,11 +41,6 @@ from voiceclone.pipeline import Voice, VoiceCloner, match_to_voice, restore_deta
 
 LONGER_CAPS = {DEFAULT_VOICE_SPEAKER: 0.7, "LJ": 0.8}
 """Minutes for the two single-speaker corpora, a little over the other speakers' cap."""
-
-
-def embedding(voice: Voice) -> torch.Tensor:
-    """The voice's d-vector as a (1, 256) float32 tensor, as synthesis conditions on it."""
-    return torch.from_numpy(np.asarray(voice.embedding, np.float32))[None]
 
 
 def processed(rows: torch.Tensor, voice: Voice, rerendered: np.ndarray | None) -> np.ndarray:
@@ -76,8 +71,8 @@ def text_pairs(cloner: VoiceCloner, profiles: Profiles, data: Path, prep: Path, 
                rng: np.random.Generator) -> list[tuple]:
     """(log-mel, audio, group) of transcribed utterances through the teacher-forced text path."""
     model = cloner.model
-    text = np.load(prep / "text.npz")
-    offsets, id_offsets, speakers, paths = text["mel_offsets"], text["ids_offsets"], text["speaker"], text["path"]
+    text = Split.load(prep / "text.npz")
+    speakers, paths = text.speakers, np.load(prep / "text.npz")["path"]
     by_speaker: dict[str, list[int]] = {}
     for i, speaker in enumerate(speakers):
         by_speaker.setdefault(str(speaker), []).append(i)
@@ -89,13 +84,13 @@ def text_pairs(cloner: VoiceCloner, profiles: Profiles, data: Path, prep: Path, 
             if total > cap:
                 break
             chosen.append(i)
-            total += offsets[i + 1] - offsets[i]
+            total += text.mels[i].shape[1]
     builtin_voice = cloner.default_voice()
-    builtin = embedding(builtin_voice)
+    builtin = cloner.speaker_tensor(builtin_voice)
     pairs = []
     for i in tqdm(chosen, desc="transcribed", unit="utt"):
         speaker = str(speakers[i])
-        real = text["mel"][:, offsets[i]:offsets[i + 1]]
+        real = text.mels[i]
         audio = load_audio(data / "tts" / str(paths[i]), SR)
         if speaker == DEFAULT_VOICE_SPEAKER:  # rendered as synthesis renders the built-in voice
             voice = builtin_voice
@@ -105,10 +100,10 @@ def text_pairs(cloner: VoiceCloner, profiles: Profiles, data: Path, prep: Path, 
             voice = profiles(other, np.concatenate([other, audio]))
             if voice is None:
                 continue
-        ids = torch.from_numpy(text["ids"][id_offsets[i]:id_offsets[i + 1]])[None]
+        ids = torch.from_numpy(text.ids[i])[None]
         frames, phones = real.shape[1], ids.shape[1]
-        contour, _, _ = interpolate_logf0(text["f0"][offsets[i]:offsets[i + 1]])
-        spk = builtin if voice is builtin_voice else torch.cat([embedding(voice), builtin])
+        contour, _, _ = interpolate_logf0(text.f0s[i])
+        spk = builtin if voice is builtin_voice else torch.cat([cloner.speaker_tensor(voice), builtin])
         rows = spk.shape[0]
         out = model.forward_text(ids.expand(rows, -1), torch.tensor([phones] * rows),
                                  model.normalise_mel(torch.from_numpy(real)[None]).expand(rows, -1, -1),
@@ -127,22 +122,22 @@ def voice_pairs(cloner: VoiceCloner, profiles: Profiles, data: Path, prep: Path,
                 rng: np.random.Generator) -> list[tuple]:
     """(log-mel, audio, group) of one crop per untranscribed voice through the auto-encoding path."""
     model = cloner.model
-    voices = np.load(prep / "voices.npz")
-    offsets, paths, speakers = voices["mel_offsets"], voices["path"], voices["speaker"]
-    builtin = embedding(cloner.default_voice())
+    voices = Split.load(prep / "voices.npz")
+    paths = np.load(prep / "voices.npz")["path"]
+    builtin = cloner.speaker_tensor(cloner.default_voice())
     pairs = []
     for k in tqdm(range(0, len(paths), 2), desc="voices", unit="voice"):
         side = int(rng.integers(2))
         i = k + side  # prepare.py stores each recording's two halves next to each other
         audio = load_audio(data / "voices" / str(paths[i]).split("#")[0], SR)
         halves = [audio[: len(audio) // 2], audio[len(audio) // 2:]]
-        real = voices["mel"][:, offsets[i]:offsets[i + 1]]
+        real = voices.mels[i]
         frames = real.shape[1]
         voice = profiles(halves[1 - side], audio)
         if voice is None:
             continue
-        contour = torch.from_numpy(interpolate_logf0(voices["f0"][offsets[i]:offsets[i + 1]])[0])[None]
-        spk = torch.cat([embedding(voice), builtin])
+        contour = torch.from_numpy(interpolate_logf0(voices.f0s[i])[0])[None]
+        spk = torch.cat([cloner.speaker_tensor(voice), builtin])
         out = model.forward_autoencode(model.normalise_mel(torch.from_numpy(real)[None]).expand(2, -1, -1),
                                        torch.tensor([frames, frames]), spk, contour.expand(2, -1))
         mels = model.denormalise_mel(out["mel_postnet"])
@@ -150,7 +145,7 @@ def voice_pairs(cloner: VoiceCloner, profiles: Profiles, data: Path, prep: Path,
         mel = processed(mels, voice, again)
         n = int(crop_s * SR / HOP)
         start = int(rng.integers(0, max(1, frames - n)))
-        pairs.append((mel[:, start:start + n], halves[side][start * HOP:(start + n) * HOP], "voice:" + str(speakers[i])))
+        pairs.append((mel[:, start:start + n], halves[side][start * HOP:(start + n) * HOP], "voice:" + str(voices.speakers[i])))
     return pairs
 
 
