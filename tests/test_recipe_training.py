@@ -1,5 +1,7 @@
 """The training recipe end to end on a tiny made-up prepared set: it runs, saves, resumes, and a
-run started from another (--init) keeps the normalisation statistics its weights were trained with."""
+run started from another (--init, a state.pt or an exported checkpoint folder) keeps the
+normalisation statistics its weights were trained with; several prepared folders train together;
+prepare.py's speaker augmentation warps speech as documented."""
 
 from __future__ import annotations
 
@@ -12,8 +14,14 @@ import numpy as np
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "shared_data"
 sys.path.insert(0, str(RECIPE))
-from prepare import pack  # noqa: E402
+from export import prepared_data  # noqa: E402
+from prepare import Warper, pack, warp  # noqa: E402
 from train import NORMALISATION_KEYS  # noqa: E402
+
+from voiceclone.acoustic.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from voiceclone.acoustic.config import AcousticConfig  # noqa: E402
+from voiceclone.acoustic.model import AcousticModel  # noqa: E402
+from voiceclone.text import DEFAULT_TABLE  # noqa: E402
 
 
 def _pack(path: Path, n: int, rng: np.random.Generator, scale: float, transcribed: bool) -> None:
@@ -37,8 +45,9 @@ def _prep(folder: Path, scale: float) -> Path:
     return folder
 
 
-def _train(prep: Path, run: Path, steps: int, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(RECIPE / "train.py"), "--prep", str(prep), "--run", str(run),
+def _train(prep: Path | list[Path], run: Path, steps: int, *extra: str) -> subprocess.CompletedProcess:
+    preps = [str(p) for p in (prep if isinstance(prep, list) else [prep])]
+    return subprocess.run([sys.executable, str(RECIPE / "train.py"), "--prep", *preps, "--run", str(run),
                            "--steps", str(steps), "--warmup", "1", "--threads", "1", "--text-frames", "150",
                            "--ae-frames", "120", "--save-every", "1", *extra],
                           capture_output=True, text=True, timeout=300)
@@ -68,3 +77,52 @@ def test_train_resume_and_init_keep_normalisation(tmp_path: Path) -> None:
     fresh = _train(other, tmp_path / "c", 1)  # a fresh run measures its own data
     assert fresh.returncode == 0, fresh.stderr[-2000:]
     assert abs(_statistics(tmp_path / "c")["logf0_mean"] - np.log(156.0)) < 1e-4
+
+
+def test_init_from_an_exported_checkpoint_folder_and_from_several_prepared_folders(tmp_path: Path) -> None:
+    first, other = _prep(tmp_path / "prep", 1.0), _prep(tmp_path / "other", 1.3)
+    cfg = AcousticConfig(n_symbols=len(DEFAULT_TABLE), logf0_mean=4.2, logf0_std=0.25)
+    folder = save_checkpoint(tmp_path / "ckpt", AcousticModel(cfg), DEFAULT_TABLE, {"steps": 77})
+    started = _train([first, other], tmp_path / "d", 1, "--init", str(folder))
+    assert started.returncode == 0, started.stderr[-2000:]
+    assert "initialised from" in started.stdout and "(77 steps)" in started.stdout
+    assert "12 transcribed, 12 voice items" in started.stdout  # both folders
+    assert _statistics(tmp_path / "d")["logf0_mean"] == 4.2
+    args = json.loads((tmp_path / "d" / "config.json").read_text())["args"]
+    assert args["prep"] == [str(first), str(other)]
+    assert load_checkpoint(folder).meta["steps"] == 77
+
+    fresh = _train([first, other], tmp_path / "e", 1)  # a fresh run measures both folders together
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert np.log(120.0) + 0.05 < _statistics(tmp_path / "e")["logf0_mean"] < np.log(156.0) - 0.05
+
+
+def test_warp_scales_every_frequency_and_shortens_by_its_factor() -> None:
+    sr = 22050
+    tone = np.sin(2 * np.pi * 200.0 * np.arange(sr) / sr).astype(np.float32)
+    faster = warp(tone, 1.1)
+    assert abs(len(faster) - sr / 1.1) <= 1
+    spectrum = np.abs(np.fft.rfft(faster * np.hanning(len(faster))))
+    assert abs(np.argmax(spectrum) * sr / len(faster) - 220.0) < 2.0
+
+
+def test_warper_draws_one_factor_per_utterance_and_names_the_warped_voice() -> None:
+    audio = np.zeros(22050, np.float32)
+    assert Warper([])(audio, "cathy", "a.flac") == (audio, "cathy", "a.flac")
+    draws = [Warper([0.9, 1.1], seed=3)(audio, "cathy", "a.flac")[1:] for _ in range(2)]
+    assert draws[0] == draws[1]  # seeded
+    names = {Warper([0.9, 1.1], seed=s)(audio, "cathy", "a.flac")[1] for s in range(20)}
+    assert names == {"cathy@0.9", "cathy@1.1"}
+
+
+def test_prepared_data_adds_up_the_folders_a_run_trained_on(tmp_path: Path) -> None:
+    counts = {"transcribed": 10, "skipped_too_short": 0, "voice_halves": 4, "text_minutes": 1.5,
+              "voice_minutes": 0.5, "text_speakers": 3, "voices_speakers": 2}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "summary.json").write_text(json.dumps(counts))
+    (tmp_path / "b" / "summary.json").write_text(json.dumps({**counts, "warps": [0.9, 1.1]}))
+    data = prepared_data([tmp_path / "a", tmp_path / "b"])
+    assert data["transcribed"] == 20 and data["text_minutes"] == 3.0 and data["text_speakers"] == 3
+    assert data["warps"] == [0.9, 1.1]
+    assert prepared_data([tmp_path / "a"])["warps"] == []

@@ -34,6 +34,16 @@ class Split:
             ids = [data["ids"][a:b] for a, b in zip(io[:-1], io[1:])]
         return cls(mels, f0s, data["dvec"], data["speaker"], ids)
 
+    @classmethod
+    def load_all(cls, paths: list[Path]) -> "Split":
+        """Several packed splits of the same kind as one (e.g. recordings and their warped copies)."""
+        parts = [cls.load(path) for path in paths]
+        if len({part.ids is None for part in parts}) > 1:
+            raise ValueError(f"cannot mix transcribed and untranscribed splits: {paths}")
+        return cls([m for p in parts for m in p.mels], [f for p in parts for f in p.f0s],
+                   np.concatenate([p.dvecs for p in parts]), np.concatenate([p.speakers for p in parts]),
+                   None if parts[0].ids is None else [x for p in parts for x in p.ids])
+
     def __len__(self) -> int:
         return len(self.mels)
 

@@ -33,6 +33,23 @@ def default_voice_references(data: Path) -> list[Path]:
     return [data / "tts" / r["path"] for r in rows[:DEFAULT_VOICE_FILES]]
 
 
+def listed(prep: str | list[str]) -> list[str]:
+    """A run's recorded --prep as a list (runs made before --prep took several folders hold one path)."""
+    return prep if isinstance(prep, list) else [prep]
+
+
+def prepared_data(folders: list[Path]) -> dict:
+    """prepare.py's summaries of the folders a run trained on, counts added up; speaker counts are the
+    recordings' (the first folder's), and ``warps`` lists the speed factors of any warped copies."""
+    summaries = [json.loads((folder / "summary.json").read_text()) for folder in folders]
+    data = dict(summaries[0])
+    for extra in summaries[1:]:
+        for key in ("transcribed", "skipped_too_short", "voice_halves", "text_minutes", "voice_minutes"):
+            data[key] += extra[key]
+    data["warps"] = sorted({factor for summary in summaries for factor in summary.get("warps", [])})
+    return data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", type=Path, default=Path("runs/acoustic"))
@@ -48,8 +65,7 @@ def main() -> None:
     model.load_state_dict(state["model"])
     model.eval()
     steps = int(state.get("init_steps", 0)) + int(state["step"])  # counting the run it was --init from
-    prep_dir = Path(run_config["args"]["prep"])
-    prep = json.loads((prep_dir / "summary.json").read_text())
+    prep = prepared_data([Path(p) for p in listed(run_config["args"]["prep"])])
     meta = {
         "model_id": f"voiceclone-acoustic-shared-{steps}",
         "steps": steps,
@@ -66,6 +82,8 @@ def main() -> None:
 
     profile = build_profile(default_voice_references(args.data))
     profile.save(args.out / "default_voice.npz")
+    warped = (f"\n  Counts include warped copies (`prepare.py --warps`, speed factors {prep['warps']})."
+              if prep["warps"] else "")
     card = f"""# voiceclone acoustic model `{meta['model_id']}`
 
 - Architecture: Tacotron 2 text encoder, GE2E d-vector conditioning (FiLM in the decoder), duration and pitch predictors
@@ -75,7 +93,7 @@ def main() -> None:
 - Data: `../shared/data` prepared by `recipes/shared_data/prepare.py`, development speakers held out:
   {prep['transcribed']} transcribed utterances ({prep['text_minutes']:.1f} min, {prep['text_speakers']} speakers, mostly the
   CC0 `cathy` voice) and {prep['voice_halves']} halves of untranscribed LibriSpeech utterances
-  ({prep['voice_minutes']:.1f} min, {prep['voices_speakers']} speakers). Licences: CC0-1.0, public domain, CC-BY-4.0, CMU ARCTIC.
+  ({prep['voice_minutes']:.1f} min, {prep['voices_speakers']} speakers). Licences: CC0-1.0, public domain, CC-BY-4.0, CMU ARCTIC.{warped}
 - Training: `recipes/shared_data/train.py`, {meta['steps']} steps, arguments in config.json. {args.note}
 - Built-in voice: averaged profile of {DEFAULT_VOICE_FILES} CC0 `cathy` recordings (default_voice.npz).
 - At synthesis `VoiceCloner` predicts phoneme durations for the built-in voice whatever the

@@ -7,6 +7,14 @@ two halves whose d-vectors are stored separately, so training can condition each
 other (as cloning conditions on a different recording).
 
     python recipes/shared_data/prepare.py --data ../shared/data --out runs/prep
+
+With --warps the same utterances are written again, each played faster or slower by one factor
+drawn from the list (pitch, formants and tempo all scale together, as when a recording is
+resampled): new voices for the decoder to learn from, each with as much transcribed speech as the
+voice it was made from. A warped utterance's speaker is "speaker@factor", so conditioning stays
+within one warped voice. Train on both folders: train.py --prep runs/prep runs/prep_warp.
+
+    python recipes/shared_data/prepare.py --out runs/prep_warp --warps 0.84,0.88,0.92,1.08,1.13,1.18
 """
 
 from __future__ import annotations
@@ -30,6 +38,24 @@ from voiceclone.features.pitch import yin_f0
 from voiceclone.text import DEFAULT_TABLE, TextFrontend
 
 SR = VOCODER_MEL.sample_rate
+
+
+def warp(audio: np.ndarray, factor: float) -> np.ndarray:
+    """``audio`` played ``factor`` times faster: every frequency scaled by ``factor``, duration divided by it."""
+    return resample(audio, SR, int(round(SR / factor)))
+
+
+class Warper:
+    """Per utterance, one factor from ``factors`` (seeded), or none when the list is empty."""
+
+    def __init__(self, factors: list[float], seed: int = 0):
+        self.factors, self.rng = factors, np.random.default_rng(seed)
+
+    def __call__(self, audio: np.ndarray, speaker: str, path: str) -> tuple[np.ndarray, str, str]:
+        if not self.factors:
+            return audio, speaker, path
+        factor = float(self.factors[int(self.rng.integers(len(self.factors)))])
+        return warp(audio, factor), f"{speaker}@{factor:g}", f"{path}@{factor:g}"
 
 
 def encoder_input(audio: np.ndarray) -> np.ndarray:
@@ -91,7 +117,11 @@ def main() -> None:
                         help="embed at most this many utterances per transcribed speaker (0: all)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads; 1 avoids OpenMP stalls when other work shares the cores")
+    parser.add_argument("--warps", default="",
+                        help="comma-separated speed factors, e.g. 0.84,0.88,0.92,1.08,1.13,1.18: write every "
+                             "utterance warped by one of them instead (speaker augmentation); empty: as recorded")
     args = parser.parse_args()
+    warper = Warper([float(f) for f in args.warps.split(",") if f.strip()])
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -109,21 +139,21 @@ def main() -> None:
 
     text_items, skipped, encoder_inputs = [], 0, []
     for row in tqdm(tts, desc="transcribed", unit="utt"):
-        audio = load_audio(args.data / "tts" / row["path"], SR)
+        audio, speaker, path = warper(load_audio(args.data / "tts" / row["path"], SR), row["speaker"], row["path"])
         mel = mel_spectrogram(audio, VOCODER_MEL)
         ids = np.asarray(frontend.encode(row["text"], DEFAULT_TABLE), dtype=np.int64)
         if mel.shape[1] < len(ids) + 2:
             skipped += 1
             continue
         text_items.append({"mel": mel, "f0": yin_f0(audio)[: mel.shape[1]], "ids": ids,
-                           "speaker": row["speaker"], "path": row["path"], "text": row["text"]})
+                           "speaker": speaker, "path": path, "text": row["text"]})
         encoder_inputs.append(audio)
     embed_items(encoder, text_items, encoder_inputs, args.dvecs_per_speaker, rng)
     pack(text_items, args.out / "text.npz")
 
     ae_items, encoder_inputs = [], []
     for row in tqdm(voices, desc="untranscribed", unit="utt"):
-        audio = load_audio(args.data / "voices" / row["path"], SR)
+        audio, speaker, path = warper(load_audio(args.data / "voices" / row["path"], SR), row["speaker"], row["path"])
         half = len(audio) // 2
         halves = [audio[:half], audio[half:]]
         if min(len(h) for h in halves) < SR:  # under a second per half: too little to learn from
@@ -131,7 +161,7 @@ def main() -> None:
         for i, part in enumerate(halves):
             mel = mel_spectrogram(part, VOCODER_MEL)
             ae_items.append({"mel": mel, "f0": yin_f0(part)[: mel.shape[1]],
-                             "speaker": row["speaker"], "path": f"{row['path']}#{i}"})
+                             "speaker": speaker, "path": f"{path}#{i}"})
             encoder_inputs.append(part)
     embed_items(encoder, ae_items, encoder_inputs, 0, rng)
     for first, second in zip(ae_items[0::2], ae_items[1::2]):  # condition each half on the other half
@@ -141,7 +171,7 @@ def main() -> None:
     summary = {"transcribed": len(text_items),
                "text_speakers": len({it["speaker"] for it in text_items}),
                "voices_speakers": len({it["speaker"] for it in ae_items}), "skipped_too_short": skipped, "voice_halves": len(ae_items),
-               "held_out_speakers": sorted(held_speakers), "phoneme_table_version": DEFAULT_TABLE.version,
+               "held_out_speakers": sorted(held_speakers), "phoneme_table_version": DEFAULT_TABLE.version, "warps": warper.factors,
                "text_minutes": sum(it["mel"].shape[1] for it in text_items) * VOCODER_MEL.hop_length / SR / 60,
                "voice_minutes": sum(it["mel"].shape[1] for it in ae_items) * VOCODER_MEL.hop_length / SR / 60}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))

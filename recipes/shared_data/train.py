@@ -2,9 +2,12 @@
 
     python recipes/shared_data/train.py --prep runs/prep --run runs/acoustic [--steps 12000]
 
+--prep takes several prepared folders (e.g. runs/prep runs/prep_warp) and trains on them together.
+
 Every step trains the text path (phonemes -> mel, with learned alignment) on transcribed
 speech and the auto-encoding path (mel bottleneck -> same decoder) on untranscribed voices.
---init runs/OLD/state.pt starts a new run (fresh optimiser and schedule) from an earlier run's
+--init runs/OLD/state.pt (or an exported checkpoint folder, such as the shipped
+voiceclone/acoustic/checkpoint) starts a new run (fresh optimiser and schedule) from earlier
 weights, e.g. after adding a part to the model; it keeps that run's normalisation statistics
 whatever data it now trains on, as a resumed run keeps its own. Writes runs/.../state.pt
 (resume), losses.csv, samples/*.wav and *.png; export.py turns the run into the shipped
@@ -53,10 +56,23 @@ def run_statistics(state_path: Path, init: Path | None, splits: list[Split]) -> 
     were trained with, so a resumed run keeps its own and an --init run keeps those of the run it
     starts from (its config.json beside its state.pt), whatever data it trains on now."""
     for weights in (state_path, init):
-        if weights is not None and weights.exists() and (weights.parent / "config.json").exists():
-            model = json.loads((weights.parent / "config.json").read_text())["model"]
+        folder = None if weights is None else weights if weights.is_dir() else weights.parent
+        if weights is not None and weights.exists() and (folder / "config.json").exists():
+            model = json.loads((folder / "config.json").read_text())["model"]
             return {key: model[key] for key in NORMALISATION_KEYS}
     return statistics(splits)
+
+
+def initial_weights(init: Path, device: torch.device) -> tuple[dict[str, torch.Tensor], int]:
+    """Model weights and their training steps from a run's state.pt or an exported checkpoint folder
+    (such as the shipped voiceclone/acoustic/checkpoint)."""
+    if init.is_dir():
+        from voiceclone.acoustic.checkpoint import load_checkpoint
+
+        checkpoint = load_checkpoint(init, device)
+        return checkpoint.model.state_dict(), int(checkpoint.meta.get("steps", 0))
+    state = torch.load(init, map_location=device, weights_only=True)
+    return state["model"], int(state.get("init_steps", 0)) + int(state["step"])
 
 
 def normalised_mel(model: AcousticModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -102,7 +118,8 @@ def write_samples(model: AcousticModel, run: Path, step: int, text_split: Split,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--prep", type=Path, default=Path("runs/prep"))
+    parser.add_argument("--prep", type=Path, nargs="+", default=[Path("runs/prep")],
+                        help="prepared folders (prepare.py --out), trained on together")
     parser.add_argument("--run", type=Path, default=Path("runs/acoustic"))
     parser.add_argument("--steps", type=int, default=12000)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -116,8 +133,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--init", type=Path, default=None,
-                        help="start a new run from another run's state.pt (model weights only; parts it lacks start "
-                             "fresh; the new run's own schedule and optimiser)")
+                        help="start a new run from another run's state.pt or an exported checkpoint folder such as "
+                             "voiceclone/acoustic/checkpoint (model weights only; parts it lacks start fresh; the new "
+                             "run's own schedule and optimiser)")
     parser.add_argument("--max-minutes", type=float, default=0, help="stop (and save) after this long; 0: no limit")
     args = parser.parse_args()
 
@@ -125,7 +143,8 @@ def main() -> None:
     torch.manual_seed(args.seed)
     device = resolve_device(args.device)
     args.run.mkdir(parents=True, exist_ok=True)
-    text_split, voice_split = Split.load(args.prep / "text.npz"), Split.load(args.prep / "voices.npz")
+    text_split = Split.load_all([prep / "text.npz" for prep in args.prep])
+    voice_split = Split.load_all([prep / "voices.npz" for prep in args.prep])
     cfg = AcousticConfig(n_symbols=len(DEFAULT_TABLE), **run_statistics(args.run / "state.pt", args.init,
                                                                          [text_split, voice_split]))
     model = AcousticModel(cfg).to(device)
@@ -139,13 +158,13 @@ def main() -> None:
         step, init_steps = int(state["step"]), int(state.get("init_steps", 0))
         print(f"resumed from step {step}")
     elif args.init is not None:
-        state = torch.load(args.init, map_location=device, weights_only=True)
-        missing, unexpected = model.load_state_dict(state["model"], strict=False)
+        weights, init_steps = initial_weights(args.init, device)
+        missing, unexpected = model.load_state_dict(weights, strict=False)
         if unexpected:
             raise SystemExit(f"{args.init} holds weights this model has no place for: {unexpected}")
-        init_steps = int(state.get("init_steps", 0)) + int(state["step"])
         print(f"initialised from {args.init} ({init_steps} steps); new, freshly initialised: {missing}")
-    (args.run / "config.json").write_text(json.dumps({"model": cfg.to_dict(), "args": {k: str(v) for k, v in vars(args).items()}}, indent=1))
+    run_args = {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in vars(args).items()}
+    (args.run / "config.json").write_text(json.dumps({"model": cfg.to_dict(), "args": run_args}, indent=1))
     rng = np.random.default_rng(args.seed + step)
     text_batches = Batcher(text_split, args.text_frames, 1000, rng, other_utterance_dvec=True)
     voice_batches = Batcher(voice_split, args.ae_frames, 400, rng, other_utterance_dvec=False)
