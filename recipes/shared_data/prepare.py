@@ -121,7 +121,13 @@ def main() -> None:
                         help="comma-separated speed factors, e.g. 0.84,0.88,0.92,1.08,1.13,1.18: write every "
                              "utterance warped by one of them instead (speaker augmentation); empty: as recorded")
     args = parser.parse_args()
-    warper = Warper([float(f) for f in args.warps.split(",") if f.strip()])
+    try:
+        factors = [float(f) for f in args.warps.split(",") if f.strip()]
+    except ValueError:
+        parser.error(f"--warps takes comma-separated numbers, got {args.warps!r}")
+    if any(not 0.5 <= f <= 2.0 for f in factors):
+        parser.error(f"--warps factors must lie between 0.5 and 2.0, got {args.warps!r}")
+    warper = Warper(factors)
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     args.out.mkdir(parents=True, exist_ok=True)
