@@ -126,3 +126,11 @@ def test_prepared_data_adds_up_the_folders_a_run_trained_on(tmp_path: Path) -> N
     assert data["transcribed"] == 20 and data["text_minutes"] == 3.0 and data["text_speakers"] == 3
     assert data["warps"] == [0.9, 1.1]
     assert prepared_data([tmp_path / "a"])["warps"] == []
+
+
+def test_training_and_checkpoints_load_without_the_g2p_package() -> None:
+    """A GPU machine may lack hibari (the G2P): training on prepared data never phonemises."""
+    code = ("import sys; sys.modules['hibari'] = None; sys.path.insert(0, sys.argv[1]); import train, export; "
+            "from voiceclone.acoustic.checkpoint import load_checkpoint; load_checkpoint(); print('ok')")
+    done = subprocess.run([sys.executable, "-c", code, str(RECIPE)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

@@ -36,7 +36,7 @@ from voiceclone.acoustic.config import AcousticConfig  # noqa: E402
 from voiceclone.acoustic.losses import autoencode_losses, text_losses  # noqa: E402
 from voiceclone.acoustic.model import AcousticModel, sequence_mask  # noqa: E402
 from voiceclone.device import resolve_device  # noqa: E402
-from voiceclone.text import DEFAULT_TABLE, TextFrontend  # noqa: E402
+from voiceclone.text import DEFAULT_TABLE  # noqa: E402
 
 SAMPLE_TEXT = "The quick brown fox jumps over the lazy dog, and then it rests."
 
@@ -85,6 +85,7 @@ def write_samples(model: AcousticModel, run: Path, step: int, text_split: Split,
                   device: torch.device) -> None:
     """Synthesise the sample sentence in one transcribed and one untranscribed voice; save wav + png."""
     from voiceclone.audio import save_audio
+    from voiceclone.text import TextFrontend
     from voiceclone.vocoder import load_vocoder, vocode
 
     folder = run / "samples"
