@@ -19,6 +19,7 @@ class Split:
     f0s: list[np.ndarray]
     dvecs: np.ndarray
     speakers: np.ndarray
+    paths: np.ndarray
     ids: list[np.ndarray] | None
 
     @classmethod
@@ -32,7 +33,7 @@ class Split:
         if "ids" in data:
             io = data["ids_offsets"]
             ids = [data["ids"][a:b] for a, b in zip(io[:-1], io[1:])]
-        return cls(mels, f0s, data["dvec"], data["speaker"], ids)
+        return cls(mels, f0s, data["dvec"], data["speaker"], data["path"], ids)
 
     @classmethod
     def load_all(cls, paths: list[Path]) -> "Split":
@@ -42,7 +43,7 @@ class Split:
             raise ValueError(f"cannot mix transcribed and untranscribed splits: {paths}")
         return cls([m for p in parts for m in p.mels], [f for p in parts for f in p.f0s],
                    np.concatenate([p.dvecs for p in parts]), np.concatenate([p.speakers for p in parts]),
-                   None if parts[0].ids is None else [x for p in parts for x in p.ids])
+                   np.concatenate([p.paths for p in parts]), None if parts[0].ids is None else [x for p in parts for x in p.ids])
 
     def __len__(self) -> int:
         return len(self.mels)

@@ -72,7 +72,7 @@ def text_pairs(cloner: VoiceCloner, profiles: Profiles, data: Path, prep: Path, 
     """(log-mel, audio, group) of transcribed utterances through the teacher-forced text path."""
     model = cloner.model
     text = Split.load(prep / "text.npz")
-    speakers, paths = text.speakers, np.load(prep / "text.npz")["path"]
+    speakers, paths = text.speakers, text.paths
     by_speaker: dict[str, list[int]] = {}
     for i, speaker in enumerate(speakers):
         by_speaker.setdefault(str(speaker), []).append(i)
@@ -123,7 +123,7 @@ def voice_pairs(cloner: VoiceCloner, profiles: Profiles, data: Path, prep: Path,
     """(log-mel, audio, group) of one crop per untranscribed voice through the auto-encoding path."""
     model = cloner.model
     voices = Split.load(prep / "voices.npz")
-    paths = np.load(prep / "voices.npz")["path"]
+    paths = voices.paths
     builtin = cloner.speaker_tensor(cloner.default_voice())
     pairs = []
     for k in tqdm(range(0, len(paths), 2), desc="voices", unit="voice"):
