@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dataset import Batcher, Split, interpolate_logf0, statistics  # noqa: E402
 
 from voiceclone.acoustic.alignment import beta_binomial_prior  # noqa: E402
+from voiceclone.acoustic.checkpoint import load_checkpoint  # noqa: E402
 from voiceclone.acoustic.config import AcousticConfig  # noqa: E402
 from voiceclone.acoustic.losses import autoencode_losses, text_losses  # noqa: E402
 from voiceclone.acoustic.model import AcousticModel, sequence_mask  # noqa: E402
@@ -53,12 +54,15 @@ NORMALISATION_KEYS = ("mel_mean", "mel_std", "logf0_mean", "logf0_std")
 
 def run_statistics(state_path: Path, init: Path | None, splits: list[Split]) -> dict:
     """The normalisation statistics for this run. Weights only make sense with the statistics they
-    were trained with, so a resumed run keeps its own and an --init run keeps those of the run it
-    starts from (its config.json beside its state.pt), whatever data it trains on now."""
+    were trained with, so a resumed run keeps its own and an --init run keeps those of the run or
+    checkpoint it starts from (the config.json beside its state.pt, or in its folder), whatever data
+    it trains on now."""
     for weights in (state_path, init):
-        folder = None if weights is None else weights if weights.is_dir() else weights.parent
-        if weights is not None and weights.exists() and (folder / "config.json").exists():
-            model = json.loads((folder / "config.json").read_text())["model"]
+        if weights is None or not weights.exists():
+            continue
+        config = (weights if weights.is_dir() else weights.parent) / "config.json"
+        if config.exists():
+            model = json.loads(config.read_text())["model"]
             return {key: model[key] for key in NORMALISATION_KEYS}
     return statistics(splits)
 
@@ -67,8 +71,6 @@ def initial_weights(init: Path, device: torch.device) -> tuple[dict[str, torch.T
     """Model weights and their training steps from a run's state.pt or an exported checkpoint folder
     (such as the shipped voiceclone/acoustic/checkpoint)."""
     if init.is_dir():
-        from voiceclone.acoustic.checkpoint import load_checkpoint
-
         checkpoint = load_checkpoint(init, device)
         return checkpoint.model.state_dict(), int(checkpoint.meta.get("steps", 0))
     state = torch.load(init, map_location=device, weights_only=True)
