@@ -15,7 +15,7 @@ from voiceclone.errors import VoiceCloneError
 from voiceclone.features.bands import band_statistics
 from voiceclone.features.frame_match import MATCH_WEIGHT, nearest_frame_means, speech_gate
 from voiceclone.features.pitch import median_f0, yin_f0
-from voiceclone.pipeline import MAX_TEXT_CHARS, SAMPLE_RATE, VoiceCloner
+from voiceclone.pipeline import MAX_TEXT_CHARS, OUTPUT_LEVEL_DBFS, SAMPLE_RATE, VoiceCloner
 from voiceclone.watermark import detect_watermark
 
 SENTENCE = "The birch canoe slid on the smooth planks."
@@ -73,6 +73,16 @@ def test_output_takes_the_voice_spectral_envelope(cloner):
     for mel, target in ((plain, voice), (bright, brighter)):
         np.testing.assert_allclose(band_statistics(mel)[0], target.band_mean, atol=0.3)
     assert np.median(band_statistics(bright)[1] / band_statistics(plain)[1]) == pytest.approx(1.5, rel=0.1)
+
+
+def test_output_level_does_not_follow_the_voice_level(cloner):
+    voice = cloner.default_voice()
+    # the same voice recorded 8.7 dB louder (log-mel +1 nat): without levelling its output would be too
+    louder = dataclasses.replace(voice, band_mean=voice.band_mean + 1.0, reference_frames=voice.reference_frames + 1.0)
+    for v in (voice, louder):
+        audio, _ = cloner.speak(SENTENCE, v)
+        level = 20 * np.log10(np.sqrt(np.mean(audio.astype(np.float64) ** 2)))
+        assert level == pytest.approx(OUTPUT_LEVEL_DBFS, abs=0.5) and np.max(np.abs(audio)) < 1.0
 
 
 def test_similarity_pulls_frames_toward_the_reference_frames(cloner):

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from voiceclone.acoustic.checkpoint import SHIPPED, load_checkpoint
+from voiceclone.audio import normalise_level
 from voiceclone.device import resolve_device
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL
@@ -36,6 +37,9 @@ PAUSE_S = 0.25
 SPEED_RANGE = (0.5, 2.0)
 SIMILARITY_RANGE = (0.0, 1.0)
 PITCH_RANGE = (-12.0, 12.0)
+OUTPUT_LEVEL_DBFS = -20.0
+"""RMS level of every output, the level references are normalised to on loading: without it a clone's
+loudness follows how much silence its reference held (13 dB apart across the development voices)."""
 
 VoiceSource = "str | os.PathLike | Sequence[str | os.PathLike] | Voice"
 
@@ -216,12 +220,13 @@ class VoiceCloner:
         ``speed`` scales the speaking rate (0.5-2.0), ``pitch`` shifts the voice in semitones (-12..12),
         ``similarity`` (0-1) is how far each frame is pulled toward the reference's nearest frames:
         higher sounds more like the reference and less clear (see ``mel``).
-        The output carries the voiceclone watermark unless the cloner was made with watermark=False.
+        The output is scaled to ``OUTPUT_LEVEL_DBFS`` RMS (peaks below -1 dBFS) and carries the voiceclone
+        watermark unless the cloner was made with watermark=False.
         """
         from voiceclone.vocoder import vocode
 
         voice = self.voice(voice)
-        audio = vocode(self.vocoder, self.mel(text, voice, speed, pitch, similarity))
+        audio = normalise_level(vocode(self.vocoder, self.mel(text, voice, speed, pitch, similarity)), OUTPUT_LEVEL_DBFS)
         if self.watermark:
             from voiceclone.watermark import embed_watermark
 
