@@ -17,13 +17,15 @@ from voiceclone.evaluation.similarity import SpeakerBank, SpeakerEncoderJudge
 
 JUDGE_RATE = 16000
 """Every judge listens at 16 kHz."""
+JUDGE_LEVEL_DBFS = -20.0
+"""...and at one RMS level. DNSMOS depends on it (benchmarks/dnsmos_level.py measures how much)."""
 
 
-def condition(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    """What the judges hear: 16 kHz, edge silence trimmed, level-normalised, the same for every system."""
+def condition(audio: np.ndarray, sample_rate: int, level_dbfs: float = JUDGE_LEVEL_DBFS) -> np.ndarray:
+    """What the judges hear: 16 kHz, edge silence trimmed, at ``level_dbfs`` RMS, the same for every system."""
     audio = resample(np.asarray(audio, dtype=np.float32), sample_rate, JUDGE_RATE)
     trimmed = trim_silence(audio, JUDGE_RATE)
-    return normalise_level(trimmed if len(trimmed) else audio)
+    return normalise_level(trimmed if len(trimmed) else audio, level_dbfs)
 
 
 class Judges:
