@@ -30,7 +30,10 @@ def main() -> None:
     parser.add_argument("--levels", default="-20,-23,-26,-29,-32", help="RMS levels in dBFS, comma-separated")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    levels = [float(v) for v in args.levels.split(",")]
+    try:
+        levels = [float(v) for v in args.levels.split(",")]
+    except ValueError:
+        parser.error(f"--levels {args.levels!r}: expected numbers separated by commas, e.g. -20,-26")
 
     cloner = VoiceCloner(device=args.device, watermark=False)
     sentences = read_sentences()
