@@ -220,7 +220,7 @@ class VoiceCloner:
         ``speed`` scales the speaking rate (0.5-2.0), ``pitch`` shifts the voice in semitones (-12..12),
         ``similarity`` (0-1) is how far each frame is pulled toward the reference's nearest frames:
         higher sounds more like the reference and less clear (see ``mel``).
-        The output is scaled to ``OUTPUT_LEVEL_DBFS`` RMS (peaks below -1 dBFS) and carries the voiceclone
+        The output is scaled to ``OUTPUT_LEVEL_DBFS`` RMS (less if a peak would pass -1 dBFS) and carries the voiceclone
         watermark unless the cloner was made with watermark=False.
         """
         from voiceclone.vocoder import vocode
