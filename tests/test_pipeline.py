@@ -77,7 +77,7 @@ def test_output_takes_the_voice_spectral_envelope(cloner):
 
 def test_output_level_does_not_follow_the_voice_level(cloner):
     voice = cloner.default_voice()
-    # the same voice recorded 8.7 dB louder (log-mel +1 nat): without levelling its output would be too
+    # the same voice recorded 8.7 dB louder (log-mel +1 nat): unlevelled, its clone would come out louder too
     louder = dataclasses.replace(voice, band_mean=voice.band_mean + 1.0, reference_frames=voice.reference_frames + 1.0)
     for v in (voice, louder):
         audio, _ = cloner.speak(SENTENCE, v)
