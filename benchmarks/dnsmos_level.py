@@ -1,6 +1,6 @@
 """How DNSMOS depends on the level speech is played at: the development references, the built-in
-voice and clones, each scored as `voiceclone eval` hears them (16 kHz, edge silence trimmed) at
-several RMS levels. The evaluation plays everything at -20 dBFS; this says what that choice does to
+voice and clones (made without the watermark, which moves DNSMOS by about 0.002), each scored as
+`voiceclone eval` hears them (16 kHz, edge silence trimmed) at several RMS levels. The evaluation plays everything at -20 dBFS; this says what that choice does to
 every row. Prints a table and writes results/dnsmos_level.json.
 
     python recipes/shared_data/dev_split.py ../shared/data runs/dev_refs.tsv
