@@ -40,13 +40,15 @@ def listed(prep: str | list[str]) -> list[str]:
 
 def prepared_data(folders: list[Path]) -> dict:
     """prepare.py's summaries of the folders a run trained on, counts added up; speaker counts are the
-    recordings' (the first folder's), and ``warps`` lists the speed factors of any warped copies."""
+    recordings' (the first folder's), ``warps`` lists the speed factors of any warped copies and
+    ``pseudo_transcribed`` counts the utterances transcribed by pocketsphinx (prepare.py --transcripts)."""
     summaries = [json.loads((folder / "summary.json").read_text()) for folder in folders]
     data = dict(summaries[0])
     for extra in summaries[1:]:
         for key in ("transcribed", "skipped_too_short", "voice_halves", "text_minutes", "voice_minutes"):
             data[key] += extra[key]
     data["warps"] = sorted({factor for summary in summaries for factor in summary.get("warps", [])})
+    data["pseudo_transcribed"] = sum(s["transcribed"] for s in summaries if s.get("pseudo_transcripts"))
     return data
 
 
@@ -82,8 +84,11 @@ def main() -> None:
 
     profile = build_profile(default_voice_references(args.data))
     profile.save(args.out / "default_voice.npz")
-    warped = (f"\n  Counts include warped copies (`prepare.py --warps`, speed factors {prep['warps']})."
+    augmented = (f"\n  Counts include warped copies (`prepare.py --warps`, speed factors {prep['warps']})."
               if prep["warps"] else "")
+    if prep["pseudo_transcribed"]:
+        augmented += (f"\n  Transcribed counts include {prep['pseudo_transcribed']} utterances of the untranscribed speakers with"
+                   f" pocketsphinx hypotheses as transcripts (`prepare.py --transcripts`).")
     card = f"""# voiceclone acoustic model `{meta['model_id']}`
 
 - Architecture: Tacotron 2 text encoder, GE2E d-vector conditioning (FiLM in the decoder), duration and pitch predictors
@@ -93,7 +98,7 @@ def main() -> None:
 - Data: `../shared/data` prepared by `recipes/shared_data/prepare.py`, development speakers held out:
   {prep['transcribed']} transcribed utterances ({prep['text_minutes']:.1f} min, {prep['text_speakers']} speakers, mostly the
   CC0 `cathy` voice) and {prep['voice_halves']} halves of untranscribed LibriSpeech utterances
-  ({prep['voice_minutes']:.1f} min, {prep['voices_speakers']} speakers). Licences: CC0-1.0, public domain, CC-BY-4.0, CMU ARCTIC.{warped}
+  ({prep['voice_minutes']:.1f} min, {prep['voices_speakers']} speakers). Licences: CC0-1.0, public domain, CC-BY-4.0, CMU ARCTIC.{augmented}
 - Training: `recipes/shared_data/train.py`, {meta['steps']} steps, arguments in config.json. {args.note}
 - Built-in voice: averaged profile of {DEFAULT_VOICE_FILES} CC0 `cathy` recordings (default_voice.npz).
 - At synthesis `VoiceCloner` predicts phoneme durations for the built-in voice whatever the
