@@ -36,9 +36,10 @@ def transcribe(path: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=Path("runs/voice_transcripts.tsv"))
-    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data",
+                        help="the shared data folder (its voices/ and, for the development split, tts/)")
+    parser.add_argument("--out", type=Path, default=Path("runs/voice_transcripts.tsv"), help="table to write")
+    parser.add_argument("--processes", type=int, default=2, help="recogniser processes run side by side")
     parser.add_argument("--min-words", type=int, default=3, help="leave out shorter hypotheses")
     args = parser.parse_args()
 
