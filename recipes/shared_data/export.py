@@ -85,10 +85,10 @@ def main() -> None:
     profile = build_profile(default_voice_references(args.data))
     profile.save(args.out / "default_voice.npz")
     augmented = (f"\n  Counts include warped copies (`prepare.py --warps`, speed factors {prep['warps']})."
-              if prep["warps"] else "")
+                 if prep["warps"] else "")
     if prep["pseudo_transcribed"]:
-        augmented += (f"\n  Transcribed counts include {prep['pseudo_transcribed']} utterances of the untranscribed speakers with"
-                   f" pocketsphinx hypotheses as transcripts (`prepare.py --transcripts`).")
+        augmented += (f"\n  Transcribed counts include {prep['pseudo_transcribed']} utterances of the untranscribed speakers"
+                      f" with pocketsphinx hypotheses as transcripts (`prepare.py --transcripts`).")
     card = f"""# voiceclone acoustic model `{meta['model_id']}`
 
 - Architecture: Tacotron 2 text encoder, GE2E d-vector conditioning (FiLM in the decoder), duration and pitch predictors

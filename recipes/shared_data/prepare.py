@@ -147,15 +147,15 @@ def main() -> None:
     frontend = TextFrontend()
 
     text_root = args.data / ("voices" if args.transcripts else "tts")
-    tts = [r for r in read_tsv(args.transcripts or text_root / "metadata.tsv", ("path", "speaker", "text"))
-           if r["speaker"] not in held_speakers]
+    text_rows = [r for r in read_tsv(args.transcripts or text_root / "metadata.tsv", ("path", "speaker", "text"))
+                 if r["speaker"] not in held_speakers]
     voices = [] if args.transcripts else [r for r in read_tsv(args.data / "voices" / "metadata.tsv", ("path", "speaker"))
                                           if r["speaker"] not in held_speakers]
     if args.limit:
-        tts, voices = tts[: args.limit], voices[: args.limit]
+        text_rows, voices = text_rows[: args.limit], voices[: args.limit]
 
     text_items, skipped, encoder_inputs = [], 0, []
-    for row in tqdm(tts, desc="transcribed", unit="utt"):
+    for row in tqdm(text_rows, desc="transcribed", unit="utt"):
         audio, speaker, path = warper(load_audio(text_root / row["path"], SR), row["speaker"], row["path"])
         mel = mel_spectrogram(audio, VOCODER_MEL)
         ids = np.asarray(frontend.encode(row["text"], DEFAULT_TABLE), dtype=np.int64)
@@ -180,7 +180,7 @@ def main() -> None:
             ae_items.append({"mel": mel, "f0": yin_f0(part)[: mel.shape[1]],
                              "speaker": speaker, "path": f"{path}#{i}"})
             encoder_inputs.append(part)
-    if voices:
+    if not args.transcripts:  # that folder trains beside one that has the voices split
         embed_items(encoder, ae_items, encoder_inputs, 0, rng)
         for first, second in zip(ae_items[0::2], ae_items[1::2]):  # condition each half on the other half
             first["dvec"], second["dvec"] = second["dvec"], first["dvec"]

@@ -3,8 +3,8 @@ learn from their speakers too (prepare.py --transcripts).
 
 Every voices/ utterance outside the development split gets pocketsphinx's best hypothesis (its
 bundled en-us model, as the evaluation uses). The hypotheses are rough (words dropped or misheard),
-so hypotheses of fewer than --min-words words are left out. Writes a table: path (relative to
-voices/), speaker, text.
+so hypotheses of fewer than --min-words words are left out. Writes a reference table (absolute
+path, speaker, text), as dev_split.py does.
 
     python recipes/shared_data/transcribe_voices.py --out runs/voice_transcripts.tsv   # 7 min on 2 processes
     python recipes/shared_data/prepare.py --transcripts runs/voice_transcripts.tsv --out runs/prep_pseudo
@@ -13,7 +13,6 @@ voices/), speaker, text.
 from __future__ import annotations
 
 import argparse
-import csv
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from tqdm import tqdm
 
 from voiceclone.audio import load_audio
 from voiceclone.evaluation.asr import Recogniser
-from voiceclone.evaluation.data import dev_split, read_tsv
+from voiceclone.evaluation.data import Reference, dev_split, read_tsv, write_references
 
 _recogniser: Recogniser | None = None
 
@@ -45,17 +44,13 @@ def main() -> None:
 
     held = {ref.speaker for ref in dev_split(args.data)}
     rows = [r for r in read_tsv(args.data / "voices" / "metadata.tsv", ("path", "speaker")) if r["speaker"] not in held]
+    paths = [args.data / "voices" / r["path"] for r in rows]
     with Pool(args.processes) as pool:
-        texts = list(tqdm(pool.imap(transcribe, [args.data / "voices" / r["path"] for r in rows], chunksize=4),
-                          total=len(rows), desc="pocketsphinx", unit="utt"))
-    kept = [(r["path"], r["speaker"], t) for r, t in zip(rows, texts) if len(t.split()) >= args.min_words]
+        texts = list(tqdm(pool.imap(transcribe, paths, chunksize=4), total=len(rows), desc="pocketsphinx", unit="utt"))
+    kept = [Reference(path, r["speaker"], text) for path, r, text in zip(paths, rows, texts)
+            if len(text.split()) >= args.min_words]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    with tmp.open("w", newline="") as f:
-        writer = csv.writer(f, delimiter="\t", lineterminator="\n")
-        writer.writerow(["path", "speaker", "text"])
-        writer.writerows(kept)
-    tmp.replace(args.out)
+    write_references(args.out, kept)
     print(f"{len(kept)} of {len(rows)} utterances transcribed ({len(rows) - len(kept)} under {args.min_words} words) "
           f"-> {args.out}")
 
