@@ -206,6 +206,21 @@ def test_reference_with_little_speech_is_refused(tmp_path: Path) -> None:
         prepare_reference(_write(tmp_path / "silent.wav", np.zeros(SR * 4, np.float32)))
 
 
+@pytest.mark.parametrize("seconds", [0.01, 0.05, 0.125, 0.2, 0.3])
+def test_reference_of_a_fraction_of_a_second_is_refused_cleanly(tmp_path: Path, seconds: float) -> None:
+    """Under seven VAD windows (0.21 s) the pause-widening once returned more flags than the audio had."""
+    path = _write(tmp_path / "blip.wav", make_speechlike(SR, seconds))
+    with pytest.raises(VoiceCloneError, match=r"blip.wav: only 0\.\d s of speech"):
+        prepare_reference(path)
+
+
+@pytest.mark.parametrize("windows", range(0, 9))
+def test_vad_keeps_one_flag_per_window_whatever_the_length(windows: int) -> None:
+    audio = make_speechlike(SR, windows * 0.03 + 0.01)
+    trimmed, speech_s = trim_to_speech(audio, SR)
+    assert len(trimmed) <= len(audio) and speech_s <= windows * 0.03 + 1e-9
+
+
 def test_short_or_clipped_reference_warns(tmp_path: Path) -> None:
     short = _write(tmp_path / "short.wav", np.concatenate([_noise(0.5), make_speechlike(SR, 2.0), _noise(0.5)]))
     with pytest.warns(ReferenceWarning, match=r"only [12]\.\d s of speech"):

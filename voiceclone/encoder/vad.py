@@ -79,7 +79,9 @@ def trim_to_speech(audio: np.ndarray, sample_rate: int, config: VadConfig = VAD)
     voiced = voiced_windows(audio, sample_rate, config)
     window = sample_rate * config.window_ms // 1000
     width = 2 * (config.max_pause_windows // 2) + 1
-    keep = np.convolve(voiced, np.ones(width), mode="same") > 0 if len(voiced) else voiced
+    keep = voiced
+    if len(voiced):  # "full", then centred: mode="same" gives max(len, width) flags, too many for short audio
+        keep = np.convolve(voiced, np.ones(width), mode="full")[width // 2: width // 2 + len(voiced)] > 0
     mask = np.repeat(keep, window)
     speech_s = float(voiced.sum() * window / sample_rate)
     return audio[: len(mask)][mask], speech_s
