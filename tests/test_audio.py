@@ -129,6 +129,13 @@ def test_too_short_after_trimming(tmp_path):
     assert "after trimming" in _error(path)
 
 
+@pytest.mark.parametrize("rate", [1, 100, 3999])
+def test_implausible_sample_rate_is_refused_before_resampling(tmp_path, rate):
+    """A damaged header claiming 1 Hz once made 48,000 samples a 13-hour file and exhausted memory."""
+    path = write(tmp_path / "slow.wav", make_speechlike(16000, 3.0), rate)
+    assert "sample rate" in _error(path)
+
+
 def test_odd_sample_rate_and_many_channels(tmp_path):
     x = make_speechlike(11025, 1.0)
     path = write(tmp_path / "odd.wav", np.stack([x] * 6, axis=1), 11025)

@@ -197,15 +197,20 @@ def test_cli_batch_mode(tmp_path):
     (["speak", "Hi."], "-o OUT.wav"),
     (["speak", "Hi.", "-o", "{tmp}/x.wav", "--speed", "9"], "out of range"),
     (["speak", "Hi.", "-o", "{tmp}/x.wav", "--similarity", "-1"], "out of range"),
-    (["speak", "--text-file", "{tmp}/lines.txt", "--out-dir", "{tmp}/lines.txt"], "cannot create the output folder"),
+    (["speak", "--text-file", "{tmp}/lines.txt", "--out-dir", "{tmp}/lines.txt"], "is a file"),
+    (["speak", "Hi.", "-o", "{tmp}"], "is a folder"),
+    (["speak", "Hi.", "-o", "{tmp}/lines.txt/x.wav"], "is a file, not a folder"),
+    (["speak", "Hi.", "-o", "{tmp}/x.wav", "--provenance-json", "{tmp}"], "is a folder"),
+    (["speak", "--text-file", "{tmp}/mixed.txt", "--out-dir", "{tmp}/clips"], "mixed.txt: line 3: text has nothing"),
 ])
 def test_cli_errors_are_one_line(tmp_path, args, match):
     (tmp_path / "lines.txt").write_text("A line.\n")
+    (tmp_path / "mixed.txt").write_text("Hello.\n\n\u2026 \U0001F600\nBye.\n", encoding="utf-8")
     result = run(*[a.format(tmp=tmp_path) for a in args])
     assert result.returncode == 1, result.stdout
     assert match.lower() in result.stderr.lower() and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
-    assert not (tmp_path / "x.wav").exists()
+    assert not (tmp_path / "x.wav").exists() and not (tmp_path / "clips").exists()
 
 
 def test_clone_from_reference_file(cloner, data_dir):

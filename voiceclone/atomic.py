@@ -21,12 +21,33 @@ def _default_mode() -> int:
     return 0o666 & ~mask
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(temporary_path)``, then move the result to ``path``."""
+def check_output_path(path: str | os.PathLike) -> Path:
+    """``path`` as a Path if a file can be created there; a VoiceCloneError saying why not otherwise.
+
+    Cheap, so commands call it before long work: a bad output path fails at once, not after synthesis.
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise VoiceCloneError(f"{path}: is a folder; give a file name to write")
+    if folder.exists() and not folder.is_dir():
+        raise VoiceCloneError(f"{path}: {folder} is a file, not a folder")
     if not folder.is_dir():
         raise VoiceCloneError(f"{path}: output folder {folder} does not exist")
+    return path
+
+
+def _reason(exc: Exception) -> str:
+    """A short cause for a failed write; an OSError's own message without the temporary file's name."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call ``write(temporary_path)``, then move the result to ``path``."""
+    path = check_output_path(path)
+    folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     except OSError as exc:
@@ -42,8 +63,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
         raise
     except Exception as exc:
         tmp.unlink(missing_ok=True)
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise VoiceCloneError(f"{path}: cannot write ({reason})") from None
+        raise VoiceCloneError(f"{path}: cannot write ({_reason(exc)})") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

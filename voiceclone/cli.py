@@ -47,7 +47,7 @@ def speak(
     ref: Annotated[Optional[list[Path]], typer.Option("--ref", help="Reference recording of the voice to clone (3-10 s of clear speech); repeat for several.")] = None,
     voice: Annotated[Optional[list[Path]], typer.Option("--voice", help="A voice profile made by 'voiceclone embed' (.npz); repeat to average several.")] = None,
     text_file: Annotated[Optional[Path], typer.Option("--text-file", help="Read the text from a UTF-8 file. With --out-dir, one output per non-empty line.")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Batch mode: write line N of --text-file to OUT_DIR/NNNN.wav (the folder is created if missing).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Batch mode: write the Nth non-empty line of --text-file to OUT_DIR/NNNN.wav (the folder is created if missing; every line is checked first).")] = None,
     speed: Annotated[float, typer.Option("--speed", help="Speaking rate, 0.5 (slow) to 2.0 (fast).")] = 1.0,
     pitch: Annotated[float, typer.Option("--pitch", help="Pitch shift in semitones, -12 to 12.")] = 0.0,
     similarity: Annotated[Optional[float], typer.Option("--similarity", help="0 to 1 (default 0.2): how far each sound is pulled toward the reference's own nearest sounds. Higher sounds more like the reference but less clear; off with --pitch.", show_default=False)] = None,
@@ -61,7 +61,10 @@ def speak(
     voiceclone speak --voice me.npz --text-file book.txt -o book.wav;
     voiceclone speak --text-file lines.txt --out-dir clips/
     """
-    from voiceclone.pipeline import VoiceCloner
+    from voiceclone.atomic import check_output_path
+    from voiceclone.audio.io import check_audio_output
+    from voiceclone.features.frame_match import MATCH_WEIGHT
+    from voiceclone.pipeline import VoiceCloner, check_controls
 
     sources = [*(ref or []), *(voice or [])]
     if (text is None) == (text_file is None):
@@ -70,35 +73,46 @@ def speak(
         raise VoiceCloneError("say where to write the audio: -o OUT.wav (or --out-dir DIR with --text-file)")
     if out_dir is not None and (text_file is None or output is not None):
         raise VoiceCloneError("--out-dir needs --text-file and replaces -o")
+    similarity = MATCH_WEIGHT if similarity is None else similarity
+    check_controls(speed, pitch, similarity)
+    # Everything that can be checked before the models load is: a bad path fails now, not after synthesis.
+    if out_dir is None:
+        check_audio_output(output)
+        if provenance_json is not None:
+            check_output_path(provenance_json)
+    elif out_dir.exists() and not out_dir.is_dir():
+        raise VoiceCloneError(f"{out_dir}: is a file; --out-dir needs a folder")
     if text_file is not None:
         try:
             text = text_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise VoiceCloneError(f"{text_file}: cannot read the text file ({exc})") from None
     cloner = VoiceCloner(device=device, watermark=not no_watermark)
-    chosen = cloner.voice(sources or None)
-    if similarity is None:
-        from voiceclone.features.frame_match import MATCH_WEIGHT
-
-        similarity = MATCH_WEIGHT
     if out_dir is None:
+        chosen = cloner.voice(sources or None)
         path = cloner.speak_to_file(text, output, chosen, speed, pitch, similarity, provenance_json)
         typer.echo(f"{path}: spoken in {chosen.description}")
         return
     from tqdm import tqdm
 
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
+    numbered = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not numbered:
         raise VoiceCloneError(f"{text_file}: no non-empty lines to speak")
+    for n, line in numbered:  # every line is checked before the first file is written
+        try:
+            cloner.phoneme_ids(line)
+        except VoiceCloneError as exc:
+            raise VoiceCloneError(f"{text_file}: line {n}: {exc}") from None
+    chosen = cloner.voice(sources or None)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise VoiceCloneError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from None
-    width = max(4, len(str(len(lines))))
-    for i, line in enumerate(tqdm(lines, desc="speaking", unit="line"), start=1):
+    width = max(4, len(str(len(numbered))))
+    for i, (_, line) in enumerate(tqdm(numbered, desc="speaking", unit="line"), start=1):
         sidecar = out_dir / f"{i:0{width}d}.json" if provenance_json is not None else None
         cloner.speak_to_file(line, out_dir / f"{i:0{width}d}.wav", chosen, speed, pitch, similarity, sidecar)
-    typer.echo(f"{out_dir}: {len(lines)} files spoken in {chosen.description}")
+    typer.echo(f"{out_dir}: {len(numbered)} files spoken in {chosen.description}")
 
 
 @app.command()

@@ -67,10 +67,12 @@ class Voice:
 
 def voice_from_profile(profile, description: str) -> Voice:
     """A Voice from a VoiceProfile that carries pitch and spectral statistics and reference frames."""
-    if (not np.isfinite(getattr(profile, "logf0_mean", float("nan"))) or getattr(profile, "band_mean", None) is None
-            or getattr(profile, "reference_frames", None) is None):
-        raise VoiceCloneError(f"{description}: voice profile was made by an older voiceclone (no pitch, spectral "
+    if getattr(profile, "band_mean", None) is None or getattr(profile, "reference_frames", None) is None:
+        raise VoiceCloneError(f"{description}: voice profile was made by an older voiceclone (no spectral "
                               f"statistics or reference frames); rebuild it with: voiceclone embed")
+    if not np.isfinite(profile.logf0_mean):
+        raise VoiceCloneError(f"{description}: no pitch could be measured (too little voiced speech); "
+                              f"use a recording of ordinary spoken sentences")
     return Voice(profile.embedding, float(profile.logf0_mean), float(profile.logf0_std), profile.band_mean,
                  profile.band_std, profile.reference_frames, tuple(profile.sha256), description)
 
@@ -163,14 +165,8 @@ class VoiceCloner:
         shifted harmonics back, and neither covariance nor frames are matched: the reference's
         frames carry harmonics at the unshifted pitch.
         """
-        _check_range("speed", speed, SPEED_RANGE)
-        _check_range("pitch", pitch, PITCH_RANGE)
-        _check_range("similarity", similarity, SIMILARITY_RANGE)
-        if len(text) > MAX_TEXT_CHARS:
-            raise VoiceCloneError(f"text is {len(text):,} characters; one call speaks at most {MAX_TEXT_CHARS:,} "
-                                  f"(split it, or use --text-file with --out-dir for one file per line)")
-        ids = [torch.tensor([self.frontend.encode(chunk, self.table)], device=self.device)
-               for chunk in self.frontend.chunks(text)]
+        check_controls(speed, pitch, similarity)
+        ids = self.phoneme_ids(text)
         mels = self._model_mels(ids, voice, speed, pitch)
         spoken = band_statistics(np.concatenate(mels if pitch == 0 else self._model_mels(ids, voice, speed, 0.0), axis=1))
         pieces = match_to_voice(mels, voice, spoken, similarity if pitch == 0 else None)
@@ -182,6 +178,18 @@ class VoiceCloner:
                 joined.append(silence)
             joined.append(piece)
         return np.concatenate(joined, axis=1)
+
+    def phoneme_ids(self, text: str) -> list[torch.Tensor]:
+        """The text split into chunks, each as a (1, n) tensor of phoneme ids.
+
+        Raises VoiceCloneError for text over ``MAX_TEXT_CHARS`` or with nothing to speak, so callers
+        can check every text of a batch before synthesising any.
+        """
+        if len(text) > MAX_TEXT_CHARS:
+            raise VoiceCloneError(f"text is {len(text):,} characters; one call speaks at most {MAX_TEXT_CHARS:,} "
+                                  f"(split it, or use --text-file with --out-dir for one file per line)")
+        return [torch.tensor([self.frontend.encode(chunk, self.table)], device=self.device)
+                for chunk in self.frontend.chunks(text)]
 
     def _model_mels(self, ids: list[torch.Tensor], voice: Voice, speed: float, pitch: float) -> list[np.ndarray]:
         """The acoustic model's log-mel for each chunk of phoneme ids, with temporal and spectral contrast restored.
@@ -291,6 +299,13 @@ def match_to_voice(pieces: list[np.ndarray], voice: Voice, spoken: tuple[np.ndar
         pieces = match_joint_band_statistics(
             [blend_nearest_frames(mel, voice.reference_frames, target, similarity) for mel in pieces], target)
     return pieces
+
+
+def check_controls(speed: float, pitch: float, similarity: float) -> None:
+    """VoiceCloneError naming the first of ``speed``, ``pitch`` and ``similarity`` outside its range."""
+    _check_range("speed", speed, SPEED_RANGE)
+    _check_range("pitch", pitch, PITCH_RANGE)
+    _check_range("similarity", similarity, SIMILARITY_RANGE)
 
 
 def _check_range(name: str, value: float, bounds: tuple[float, float]) -> None:

@@ -8,12 +8,15 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from voiceclone.atomic import atomic_write
+from voiceclone.atomic import atomic_write, check_output_path
 from voiceclone.audio.processing import MIN_DURATION_S, normalise_level, resample, to_mono, trim_silence
 from voiceclone.errors import VoiceCloneError
 
 SILENCE_PEAK = 1e-4
 """A signal whose peak is below this (-80 dBFS) is treated as silent."""
+SAMPLE_RATE_RANGE = (4000, 768_000)
+"""Sample rates read as audio. Below 4 kHz no speech band survives; a header claiming 1 Hz (a damaged
+file) would otherwise be resampled into billions of samples."""
 
 
 def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
@@ -22,7 +25,7 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     if not path.exists():
         raise VoiceCloneError(f"{path}: no such file")
     if path.is_dir():
-        raise VoiceCloneError(f"{path}: is a directory, expected an audio file")
+        raise VoiceCloneError(f"{path}: is a folder, expected an audio file")
     try:
         audio, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:  # soundfile raises several types for corrupt or unknown files
@@ -30,6 +33,10 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
         raise VoiceCloneError(f"{path}: cannot read audio ({reason})") from None
     if audio.shape[0] == 0:
         raise VoiceCloneError(f"{path}: the file holds no audio samples")
+    low, high = SAMPLE_RATE_RANGE
+    if not low <= sr <= high:
+        raise VoiceCloneError(f"{path}: sample rate {sr:,} Hz is not one voiceclone reads ({low:,} to {high:,} Hz); "
+                              f"is the file damaged?")
     if not np.all(np.isfinite(audio)):
         raise VoiceCloneError(f"{path}: audio contains NaN or infinite samples")
     return audio, int(sr)
@@ -80,6 +87,18 @@ def condition_audio(
     return mono
 
 
+OUTPUT_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}
+
+
+def check_audio_output(path: str | os.PathLike) -> str:
+    """The libsndfile format for writing audio to ``path``; a VoiceCloneError if it cannot be written there."""
+    path = check_output_path(path)
+    fmt = OUTPUT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise VoiceCloneError(f"{path}: unsupported output extension '{path.suffix}'; use .wav, .flac or .ogg")
+    return fmt
+
+
 def save_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, *, metadata: dict | None = None) -> Path:
     """Write audio atomically: a temporary file in the same folder, then a rename.
 
@@ -90,9 +109,7 @@ def save_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, *, 
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim != 1 or len(audio) == 0:
         raise VoiceCloneError(f"{path}: nothing to write (expected a non-empty mono signal)")
-    fmt = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}.get(path.suffix.lower())
-    if fmt is None:
-        raise VoiceCloneError(f"{path}: unsupported output extension '{path.suffix}'; use .wav, .flac or .ogg")
+    fmt = check_audio_output(path)
     subtype = {"WAV": "PCM_16", "FLAC": "PCM_16", "OGG": "VORBIS"}[fmt]
 
     def write(tmp: Path) -> None:
