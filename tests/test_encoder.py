@@ -296,10 +296,17 @@ def test_corrupt_or_foreign_profiles_are_refused(encoder, references, tmp_path: 
                  good.encoder_version).save(tmp_path / "unnormalised.npz")
     VoiceProfile(good.embedding, good.sources, good.sha256, good.speech_s, "ge2e:other").save(tmp_path / "other.npz")
     dataclasses.replace(good, reference_frames=np.full((80, 5), np.nan, np.float32)).save(tmp_path / "nanframes.npz")
+    damaged = {"noframes": dict(reference_frames=np.zeros((80, 0), np.float32)),
+               "loudframes": dict(reference_frames=np.full((80, 5), 6e4, np.float32)),
+               "hugebands": dict(band_mean=np.full(80, 1e30, np.float32)),
+               "negpitchstd": dict(logf0_std=-3.0), "hugepitch": dict(logf0_mean=50.0),
+               "infpitch": dict(logf0_mean=float("inf")), "nanspeech": dict(speech_s=(float("nan"),))}
+    for name, change in damaged.items():
+        dataclasses.replace(good, **change).save(tmp_path / f"{name}.npz")
     for name, message in [("garbage", "not a voice profile"), ("foreign", "not a voice profile"),
                           ("pickled", "not a voice profile|damaged"), ("unnormalised", "damaged"),
                           ("other", "different encoder|rebuild"), ("absent", "no such"),
-                          ("nanframes", "damaged")]:
+                          ("nanframes", "damaged"), *((name, "damaged.*rebuild") for name in damaged)]:
         with pytest.raises(VoiceCloneError, match=message):
             load_voice(tmp_path / f"{name}.npz", encoder)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -49,7 +50,7 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # corrupt zip, truncated pickle, disallowed globals...
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise _bad_weights(path, f"cannot read: {reason[:120]}") from None
+        raise _bad_weights(path, f"cannot read: {textwrap.shorten(reason, 120, placeholder=' ...')}") from None
     state = checkpoint.get("model_state") if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict):
         raise _bad_weights(path, "no 'model_state' in the checkpoint")

@@ -119,12 +119,38 @@ class VoiceProfile:
         if (embedding.shape != (EncoderConfig().embedding_size,) or not np.all(np.isfinite(embedding))
                 or abs(float(np.linalg.norm(embedding)) - 1.0) > 1e-3 or not (len(sources) == len(sha) == len(speech))):
             raise VoiceCloneError(f"{path}: voice profile is damaged (bad embedding or provenance)")
-        if bands is not None and not (np.all(np.isfinite(bands)) and np.all(bands[1] > 0)):
-            raise VoiceCloneError(f"{path}: voice profile is damaged (bad spectral statistics)")
-        if frames is not None and not np.all(np.isfinite(frames)):
-            raise VoiceCloneError(f"{path}: voice profile is damaged (bad reference frames)")
+        problem = _implausible_field(speech, logf0 if "logf0" in fields else None, bands, frames)
+        if problem:
+            raise VoiceCloneError(f"{path}: voice profile is damaged ({problem}); rebuild it with: voiceclone embed")
         return cls(embedding, sources, sha, speech, version, float(logf0[0]), float(logf0[1]),
                    *((None, None) if bands is None else (bands[0], bands[1])), frames)
+
+
+LOGF0_RANGE = (np.log(30.0), np.log(1000.0))
+"""Median pitch of any voice, as natural log of Hz."""
+LOG_MEL_RANGE = (float(np.log(VOCODER_MEL.log_floor)) - 1e-3, 8.0)
+"""Values a vocoder log-mel can take: the log floor up to far louder than full scale."""
+
+
+def _implausible_field(speech: tuple[float, ...], logf0: np.ndarray | None, bands: np.ndarray | None,
+                       frames: np.ndarray | None) -> str | None:
+    """What is wrong with a loaded profile's measurements, or None when each lies where real speech puts it.
+
+    A NaN pitch pair is not damage: it records a reference with too little voiced speech to measure.
+    """
+    low, high = LOG_MEL_RANGE
+    if not all(np.isfinite(s) and s >= 0 for s in speech):
+        return "bad seconds of speech"
+    if logf0 is not None and not np.all(np.isnan(logf0)) and not (np.all(np.isfinite(logf0)) and LOGF0_RANGE[0] <= logf0[0] <= LOGF0_RANGE[1]
+                                  and 0 <= logf0[1] <= 2):
+        return "bad pitch statistics"
+    if bands is not None and not (np.all(np.isfinite(bands)) and np.all((bands[0] >= low) & (bands[0] <= high))
+                                  and np.all((bands[1] > 0) & (bands[1] <= high - low))):
+        return "bad spectral statistics"
+    if frames is not None and not (frames.shape[1] > 0 and np.all(np.isfinite(frames))
+                                   and np.all((frames >= low) & (frames <= high))):
+        return "bad reference frames"
+    return None
 
 
 def _pitch(audio16k: np.ndarray) -> tuple[float, float]:
