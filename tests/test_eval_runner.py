@@ -12,6 +12,7 @@ import pytest
 from voiceclone.audio import load_audio
 from voiceclone.errors import VoiceCloneError
 from voiceclone.evaluation import EvalConfig, Judges, evaluate
+from voiceclone.evaluation.data import read_sentences
 from voiceclone.evaluation.asr import error_counts
 from voiceclone.evaluation.peer import PiperPeer
 from voiceclone.evaluation.runner import assign_sentences, select_references
@@ -163,3 +164,33 @@ def read_paths(table: Path) -> list[Path]:
     from voiceclone.evaluation.data import read_references
 
     return [r.path for r in read_references(table)]
+
+
+def test_nothing_judged_is_an_error_and_leaves_no_report_folder(tmp_path, refs_table, judges):
+    def refuses_all(text: str, reference: Path):
+        raise VoiceCloneError("text has nothing to speak")
+
+    sentences = tmp_path / "sentences.txt"
+    sentences.write_text("One sentence.\n")
+    config = EvalConfig(mode="clone", out=tmp_path / "run", refs=refs_table, sentences=sentences,
+                        sentences_per_voice=1, plots=False, progress=False)
+    with pytest.raises(VoiceCloneError, match="nothing was judged.*nothing to speak"):
+        evaluate(config, judges=judges, synthesise=refuses_all)
+    assert not config.out.exists()
+
+
+def test_tables_out_folder_and_sentences_are_checked_with_clear_errors(tmp_path, refs_table):
+    utf16 = tmp_path / "utf16.tsv"
+    utf16.write_text("path\tspeaker\n", encoding="utf-16")
+    with pytest.raises(VoiceCloneError, match="utf16.tsv: not UTF-8"):
+        evaluate(EvalConfig(mode="real", out=tmp_path / "a", refs=utf16))
+    binary = tmp_path / "sentences.bin"
+    binary.write_bytes(bytes(range(128, 256)))
+    with pytest.raises(VoiceCloneError, match="sentences.bin: not UTF-8"):
+        read_sentences(binary)
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(VoiceCloneError, match="afile: is a file"):
+        evaluate(EvalConfig(mode="real", out=afile, refs=refs_table))
+    with pytest.raises(VoiceCloneError, match="not a writable folder"):
+        evaluate(EvalConfig(mode="real", out=afile / "run", refs=refs_table))

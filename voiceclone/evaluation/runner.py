@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -213,7 +214,10 @@ def dir_candidates(items: Sequence[Rendered], outputs: Path, bank_paths: Sequenc
             reference = index.get(item.reference.resolve())
             if reference is None:
                 raise VoiceCloneError(f"{outputs}: reference {item.reference} is not in the reference table")
-        audio = load_audio(item.path, JUDGE_RATE, trim=False, normalise=False)
+        try:
+            audio = load_audio(item.path, JUDGE_RATE, trim=False, normalise=False)
+        except VoiceCloneError as exc:
+            raise VoiceCloneError(f"{outputs}: row {k + 2}: {exc}") from None
         yield Candidate("dir", f"dir/{k:03d}_{_slug(item.path.stem)}", item.speaker, item.text, reference,
                         audio, JUDGE_RATE)
 
@@ -240,6 +244,12 @@ def _check(config: EvalConfig) -> None:
         raise VoiceCloneError(f"unknown system '{config.system}'; choose one of: {', '.join(SYSTEMS)}")
     if config.limit < 0 or config.sentences_per_voice < 0:
         raise VoiceCloneError("--limit and --sentences-per-voice must be 0 (all) or positive")
+    out = Path(config.out)
+    if out.exists() and not out.is_dir():
+        raise VoiceCloneError(f"{out}: is a file; --out needs a folder for the report")
+    existing = next(p for p in (out, *out.absolute().parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise VoiceCloneError(f"{out}: cannot write the report there ({existing} is not a writable folder)")
 
 
 def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synthesise | None = None) -> dict:
@@ -277,17 +287,29 @@ def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synth
     bank_audio = [a[: len(a) // 2] for a in loaded] if config.mode == "real" else loaded
     scorer = Scorer.build(judges, [r.path for r in refs], [r.speaker for r in refs], bank_audio)
 
-    config.out.mkdir(parents=True, exist_ok=True)
+    created = not config.out.exists()
+    try:
+        config.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VoiceCloneError(f"{config.out}: cannot create the report folder ({exc.strerror or exc})") from None
     rows, examples = [], []
-    for candidate in tqdm(candidates, total=total, desc=f"eval {config.mode}", unit="utt",
-                          disable=not config.progress):
-        rows.append(scorer.score(candidate))
-        if config.save_audio:
-            rows[-1]["audio_path"] = str(report.save_candidate(config.out, candidate))
-        if len(examples) < config.examples and candidate.reference is not None and (
-            candidate.reference not in {e[0] for e in examples}
-        ):
-            examples.append((candidate.reference, candidate))
+    try:
+        for candidate in tqdm(candidates, total=total, desc=f"eval {config.mode}", unit="utt",
+                              disable=not config.progress):
+            rows.append(scorer.score(candidate))
+            if config.save_audio:
+                rows[-1]["audio_path"] = str(report.save_candidate(config.out, candidate))
+            if len(examples) < config.examples and candidate.reference is not None and (
+                candidate.reference not in {e[0] for e in examples}
+            ):
+                examples.append((candidate.reference, candidate))
+        if not rows:
+            reasons = "; ".join(f"{item['speaker']}: {item['reason']}" for item in skipped[:2])
+            raise VoiceCloneError(f"nothing was judged: every reference was skipped ({reasons})")
+    except VoiceCloneError:
+        if created and not any(config.out.iterdir()):
+            config.out.rmdir()  # a failed run leaves no empty report folder behind
+        raise
     result = {"summary": summarise(rows), "rows": rows, "skipped_references": skipped}
     if peer_rows is not None:
         for system, values in result["summary"].items():
