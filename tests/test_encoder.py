@@ -303,6 +303,8 @@ def test_corrupt_or_foreign_profiles_are_refused(encoder, references, tmp_path: 
                "infpitch": dict(logf0_mean=float("inf")), "nanspeech": dict(speech_s=(float("nan"),))}
     for name, change in damaged.items():
         dataclasses.replace(good, **change).save(tmp_path / f"{name}.npz")
+    floor = dataclasses.replace(good, reference_frames=np.full((80, 5), np.log(1e-5), np.float32))
+    assert VoiceProfile.load(floor.save(tmp_path / "floor.npz")).reference_frames.shape == (80, 5)  # e.g. 8 kHz audio
     for name, message in [("garbage", "not a voice profile"), ("foreign", "not a voice profile"),
                           ("pickled", "not a voice profile|damaged"), ("unnormalised", "damaged"),
                           ("other", "different encoder|rebuild"), ("absent", "no such"),

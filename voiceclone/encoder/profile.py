@@ -128,8 +128,9 @@ class VoiceProfile:
 
 LOGF0_RANGE = (np.log(30.0), np.log(1000.0))
 """Median pitch of any voice, as natural log of Hz."""
-LOG_MEL_RANGE = (float(np.log(VOCODER_MEL.log_floor)) - 1e-3, 8.0)
-"""Values a vocoder log-mel can take: the log floor up to far louder than full scale."""
+LOG_MEL_RANGE = (float(np.log(VOCODER_MEL.log_floor)) - 0.1, 8.0)
+"""Values a vocoder log-mel can take: the log floor (less float16 rounding: frames are stored as
+float16) up to far louder than full scale."""
 
 
 def _implausible_field(speech: tuple[float, ...], logf0: np.ndarray | None, bands: np.ndarray | None,
