@@ -190,6 +190,13 @@ def test_cli_batch_mode(tmp_path):
     assert sorted(p.name for p in clips.glob("*.wav")) == ["0001.wav", "0002.wav"]
 
 
+def test_cli_warns_that_similarity_is_off_with_a_pitch_shift(tmp_path):
+    out = tmp_path / "up.wav"
+    result = run("speak", "Hi there.", "-o", str(out), "--pitch", "2", "--similarity", "0.5", "--device", "cpu")
+    assert result.returncode == 0 and out.is_file(), result.stderr
+    assert "warning: --similarity has no effect with --pitch" in result.stderr
+
+
 @pytest.mark.parametrize("args,match", [
     (["speak", "", "-o", "{tmp}/x.wav"], "empty"),
     (["speak", "Hi.", "--ref", "{tmp}/missing.wav", "-o", "{tmp}/x.wav"], "no such file"),

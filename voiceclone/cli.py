@@ -73,6 +73,9 @@ def speak(
         raise VoiceCloneError("say where to write the audio: -o OUT.wav (or --out-dir DIR with --text-file)")
     if out_dir is not None and (text_file is None or output is not None):
         raise VoiceCloneError("--out-dir needs --text-file and replaces -o")
+    if similarity is not None and pitch != 0:
+        warnings.warn("--similarity has no effect with --pitch: a shifted voice is not matched to the reference's "
+                      "frames, which carry its harmonics at the unshifted pitch", UserWarning, stacklevel=1)
     similarity = MATCH_WEIGHT if similarity is None else similarity
     check_controls(speed, pitch, similarity)
     # Everything that can be checked before the models load is: a bad path fails now, not after synthesis.
