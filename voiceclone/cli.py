@@ -44,8 +44,8 @@ def _root(
 def speak(
     text: Annotated[Optional[str], typer.Argument(help="The text to speak (or use --text-file).")] = None,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Output audio file (.wav, .flac or .ogg).")] = None,
-    ref: Annotated[Optional[list[Path]], typer.Option("--ref", help="Reference recording of the voice to clone (3-10 s of clear speech); repeat for several.")] = None,
-    voice: Annotated[Optional[list[Path]], typer.Option("--voice", help="A voice profile made by 'voiceclone embed' (.npz); repeat to average several.")] = None,
+    ref: Annotated[Optional[list[Path]], typer.Option("--ref", metavar="AUDIO", help="Reference recording of the voice to clone (3-10 s of clear speech); repeat for several.")] = None,
+    voice: Annotated[Optional[list[Path]], typer.Option("--voice", metavar="PROFILE", help="A voice profile made by 'voiceclone embed' (.npz); repeat to average several.")] = None,
     text_file: Annotated[Optional[Path], typer.Option("--text-file", help="Read the text from a UTF-8 file. With --out-dir, one output per non-empty line.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Batch mode: write the Nth non-empty line of --text-file to OUT_DIR/NNNN.wav (the folder is created if missing; every line is checked first).")] = None,
     speed: Annotated[float, typer.Option("--speed", help="Speaking rate, 0.5 (slow) to 2.0 (fast).")] = 1.0,
@@ -170,9 +170,12 @@ def embed(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the .npz voice profile.")],
     device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
 ) -> None:
-    """Build a voice profile: the speaker embedding averaged over the references, their pitch register,
-    spectral envelope (per-band log-mel statistics), up to 30 s of their speech frames in shuffled
-    order (what synthesis matches the covariance of and --similarity blends toward), and their provenance."""
+    """Build a voice profile (.npz) from reference recordings, to clone from with speak --voice.
+
+    It holds the speaker embedding averaged over the references, their pitch register, spectral
+    envelope (per-band log-mel statistics), up to 30 s of their speech frames in shuffled order (what
+    synthesis matches the covariance of and --similarity blends toward), and their provenance.
+    """
     from voiceclone.encoder import load_speaker_encoder, load_voice
 
     profile = load_voice(references, load_speaker_encoder(device))
@@ -265,8 +268,11 @@ def eval_(
                      "comparison when each voice speaks only some sentences."),
     ] = None,
 ) -> None:
-    """Judge speech by numbers: WER/CER (pocketsphinx), speaker similarity and identification (GE2E),
-    pitch distance, DNSMOS and real-time factor, per utterance and per system."""
+    """Judge speech by numbers, per utterance and per system, and write a report.
+
+    WER/CER (pocketsphinx), speaker similarity and identification (GE2E), pitch distance, DNSMOS and
+    real-time factor.
+    """
     from voiceclone.evaluation import EvalConfig, evaluate
     from voiceclone.evaluation.data import DEFAULT_SENTENCES
     from voiceclone.evaluation.report import markdown_table
