@@ -143,7 +143,8 @@ def vocode(
 ) -> None:
     """Copy-synthesis: analyse the audio into a mel spectrogram and rebuild it with the HiFi-GAN vocoder.
 
-    Like everything voiceclone synthesises, the output is watermarked and carries provenance tags.
+    Like everything voiceclone synthesises, the output is watermarked (unless --no-watermark) and
+    carries provenance tags.
     """
     from voiceclone.audio import load_audio, save_audio
     from voiceclone.vocoder import copy_synthesis, load_vocoder
@@ -187,7 +188,7 @@ def embed(
 def text(
     text: Annotated[str, typer.Argument(help="English text to read; '-' reads it from standard input.")],
     as_json: Annotated[
-        bool, typer.Option("--json", help='Print {"words", "phonemes", "ids", "chunks"} as JSON.')
+        bool, typer.Option("--json", help='Print {"words", "phonemes", "ids", "chunks", "table_version"} as JSON.')
     ] = False,
     max_phonemes: Annotated[int, typer.Option("--max-phonemes", min=1, help="Chunk limit in phoneme tokens.")] = 200,
     max_words: Annotated[int, typer.Option("--max-words", min=1, help="Chunk limit in words.")] = 25,

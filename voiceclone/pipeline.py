@@ -42,8 +42,6 @@ OUTPUT_LEVEL_DBFS = -23.0
 held (13 dB apart across the development voices). At -20 dBFS the -1 dBFS peak limit held 27 of 70
 development clones below the target (down to -23.4); at -23 all 70 land within 0.4 dB of it."""
 
-VoiceSource = "str | os.PathLike | Sequence[str | os.PathLike] | Voice"
-
 
 @dataclass(frozen=True)
 class Voice:
@@ -59,10 +57,6 @@ class Voice:
     reference_frames: np.ndarray
     reference_sha256: tuple[str, ...]
     description: str
-
-    @property
-    def median_f0_hz(self) -> float:
-        return float(np.exp(self.logf0_mean))
 
 
 def voice_from_profile(profile, description: str) -> Voice:

@@ -1,7 +1,9 @@
-"""Voice profiles: one speaker embedding averaged over reference files, saved as a small .npz.
+"""Voice profiles: what synthesis needs of a speaker, measured from reference files, saved as .npz.
 
-A profile records what made it (file names, SHA-256 hashes, seconds of speech) and which
-encoder weights made the embedding, so a profile from different weights is refused.
+A profile holds the speaker embedding averaged over the references, their pitch register, band
+statistics and up to 30 s of their speech frames (about 400 KB in all). It records what made it
+(file names, SHA-256 hashes, seconds of speech) and which encoder weights made the embedding, so
+a profile from different weights is refused.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ PROFILE_SUFFIX = ".npz"
 
 @dataclass(frozen=True)
 class VoiceProfile:
-    """A speaker embedding (256,) float32 unit vector and the references it came from."""
+    """A speaker embedding (256,) float32 unit vector, the references it came from, and (from the
+    current voiceclone) their pitch, band statistics and speech frames."""
 
     embedding: np.ndarray
     sources: tuple[str, ...]
@@ -173,7 +176,8 @@ def _spectrum(audio: np.ndarray, sample_rate: int, name: str) -> tuple[np.ndarra
 
 
 def combine_profiles(profiles: Sequence[VoiceProfile]) -> VoiceProfile:
-    """One profile from several: embeddings averaged with one vote per reference file, renormalised."""
+    """One profile from several: embeddings averaged with one vote per reference file, renormalised;
+    pitch and band statistics pooled by seconds of speech; reference frames joined, capped and shuffled."""
     versions = {p.encoder_version for p in profiles}
     if len(versions) > 1:
         raise VoiceCloneError(f"cannot combine voice profiles made by different encoders: {', '.join(sorted(versions))}")

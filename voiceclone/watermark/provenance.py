@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 import soundfile as sf
 
 from voiceclone import __version__
@@ -17,11 +15,6 @@ from voiceclone.errors import VoiceCloneError
 
 SOFTWARE_PREFIX = "voiceclone"
 """The software tag starts with this; the comment tag holds the record as compact JSON."""
-
-
-def hash_audio(audio: np.ndarray) -> str:
-    """SHA-256 of a signal's float32 samples: identifies a reference without keeping it."""
-    return hashlib.sha256(np.ascontiguousarray(audio, dtype=np.float32).tobytes()).hexdigest()
 
 
 def make_provenance(
