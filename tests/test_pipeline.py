@@ -190,6 +190,19 @@ def test_cli_batch_mode(tmp_path):
     assert sorted(p.name for p in clips.glob("*.wav")) == ["0001.wav", "0002.wav"]
 
 
+@pytest.mark.filterwarnings("error")
+def test_progress_bars_show_long_work_and_change_nothing(cloner, default_audio, capsys, monkeypatch):
+    import voiceclone.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "PROGRESS_DELAY_S", 0.0)
+    audio, sr = cloner.speak(SENTENCE, progress=True)
+    err = capsys.readouterr().err
+    assert "reading" in err and "vocoding" in err and "s of speech" in err
+    assert np.array_equal(audio, default_audio[0])
+    cloner.speak(SENTENCE)
+    assert capsys.readouterr().err == ""
+
+
 def test_cli_warns_that_similarity_is_off_with_a_pitch_shift(tmp_path):
     out = tmp_path / "up.wav"
     result = run("speak", "Hi there.", "-o", str(out), "--pitch", "2", "--similarity", "0.5", "--device", "cpu")

@@ -93,7 +93,7 @@ def speak(
     cloner = VoiceCloner(device=device, watermark=not no_watermark)
     if out_dir is None:
         chosen = cloner.voice(sources or None)
-        path = cloner.speak_to_file(text, output, chosen, speed, pitch, similarity, provenance_json)
+        path = cloner.speak_to_file(text, output, chosen, speed, pitch, similarity, provenance_json, progress=True)
         typer.echo(f"{path}: spoken in {chosen.description}")
         return
     from tqdm import tqdm

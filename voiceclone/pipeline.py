@@ -34,6 +34,8 @@ MAX_TEXT_CHARS = 20_000
 """Longest text one call speaks (about 20 minutes of speech); split bigger jobs into files."""
 PAUSE_S = 0.25
 """Silence between chunks of long text, on top of the model's own pause at the punctuation."""
+PROGRESS_DELAY_S = 2.0
+"""With progress on, a bar appears once a step has run this long."""
 SPEED_RANGE = (0.5, 2.0)
 SIMILARITY_RANGE = (0.0, 1.0)
 PITCH_RANGE = (-12.0, 12.0)
@@ -136,7 +138,7 @@ class VoiceCloner:
 
     # --- synthesis -------------------------------------------------------------------------------
     def mel(self, text: str, voice: Voice, speed: float = 1.0, pitch: float = 0.0,
-            similarity: float = MATCH_WEIGHT) -> np.ndarray:
+            similarity: float = MATCH_WEIGHT, progress: bool = False) -> np.ndarray:
         """Log-mel (80, frames) for ``text``: split into chunks, each synthesised, joined with pauses.
 
         Each chunk is rendered twice with the same phoneme durations, in the voice and in the
@@ -161,7 +163,7 @@ class VoiceCloner:
         """
         check_controls(speed, pitch, similarity)
         ids = self.phoneme_ids(text)
-        mels = self._model_mels(ids, voice, speed, pitch)
+        mels = self._model_mels(ids, voice, speed, pitch, progress)
         spoken = band_statistics(np.concatenate(mels if pitch == 0 else self._model_mels(ids, voice, speed, 0.0), axis=1))
         pieces = match_to_voice(mels, voice, spoken, similarity if pitch == 0 else None)
         silence = np.full((VOCODER_MEL.n_mels, int(PAUSE_S * SAMPLE_RATE / VOCODER_MEL.hop_length)),
@@ -185,7 +187,8 @@ class VoiceCloner:
         return [torch.tensor([self.frontend.encode(chunk, self.table)], device=self.device)
                 for chunk in self.frontend.chunks(text)]
 
-    def _model_mels(self, ids: list[torch.Tensor], voice: Voice, speed: float, pitch: float) -> list[np.ndarray]:
+    def _model_mels(self, ids: list[torch.Tensor], voice: Voice, speed: float, pitch: float,
+                    progress: bool = False) -> list[np.ndarray]:
         """The acoustic model's log-mel for each chunk of phoneme ids, with temporal and spectral contrast restored.
 
         For any voice but the built-in one, one batch of two per chunk: row 0 in the voice, row 1 in
@@ -201,7 +204,7 @@ class VoiceCloner:
         mean = torch.full((rows,), voice.logf0_mean + pitch * np.log(2) / 12, dtype=torch.float32, device=self.device)
         std = torch.full((rows,), voice.logf0_std, dtype=torch.float32, device=self.device)
         out = []
-        for chunk in ids:
+        for chunk in _progress(ids, progress, desc="reading", unit="chunk"):
             rendered = self.model.infer(chunk.expand(rows, -1), speakers, mean, std, speed=speed,
                                         timing_speaker=builtin.expand(rows, -1))
             mels = rendered.mel.float().cpu().numpy()
@@ -217,19 +220,25 @@ class VoiceCloner:
         return torch.from_numpy(np.asarray(voice.embedding, np.float32))[None].to(self.device)
 
     def speak(self, text: str, voice: Voice | None = None, speed: float = 1.0, pitch: float = 0.0,
-              similarity: float = MATCH_WEIGHT) -> tuple[np.ndarray, int]:
+              similarity: float = MATCH_WEIGHT, progress: bool = False) -> tuple[np.ndarray, int]:
         """Waveform (float32) and sample rate for ``text`` in ``voice`` (default voice if None).
 
         ``speed`` scales the speaking rate (0.5-2.0), ``pitch`` shifts the voice in semitones (-12..12),
         ``similarity`` (0-1) is how far each frame is pulled toward the reference's nearest frames:
         higher sounds more like the reference and less clear (see ``mel``).
         The output is scaled to ``OUTPUT_LEVEL_DBFS`` RMS (less if a peak would pass -1 dBFS) and carries the voiceclone
-        watermark unless the cloner was made with watermark=False.
+        watermark unless the cloner was made with watermark=False. ``progress`` shows progress bars on
+        stderr for work that takes longer than ``PROGRESS_DELAY_S`` (long texts).
         """
         from voiceclone.vocoder import vocode
 
         voice = self.voice(voice)
-        audio = normalise_level(vocode(self.vocoder, self.mel(text, voice, speed, pitch, similarity)), OUTPUT_LEVEL_DBFS)
+        mel = self.mel(text, voice, speed, pitch, similarity, progress)
+        with _progress(None, progress, desc="vocoding", total=mel.shape[1] * VOCODER_MEL.hop_length,
+                       unit_scale=1 / SAMPLE_RATE,
+                       bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of speech [{elapsed}<{remaining}]") as bar:
+            audio = vocode(self.vocoder, mel, on_piece=bar.update)
+        audio = normalise_level(audio, OUTPUT_LEVEL_DBFS)
         if self.watermark:
             from voiceclone.watermark import embed_watermark
 
@@ -245,18 +254,26 @@ class VoiceCloner:
                                key_id=DEFAULT_KEY.key_id if self.watermark else None)
 
     def speak_to_file(self, text: str, path: str | os.PathLike, voice: Voice | None = None, speed: float = 1.0,
-                      pitch: float = 0.0, similarity: float = MATCH_WEIGHT, provenance_json: str | os.PathLike | None = None) -> Path:
+                      pitch: float = 0.0, similarity: float = MATCH_WEIGHT, provenance_json: str | os.PathLike | None = None,
+                      progress: bool = False) -> Path:
         """Speak and write the result atomically, with provenance tags (and a JSON sidecar if asked)."""
         from voiceclone.audio import save_audio
         from voiceclone.watermark.provenance import provenance_tags, write_sidecar
 
         voice = self.voice(voice)
-        audio, sr = self.speak(text, voice, speed, pitch, similarity)
+        audio, sr = self.speak(text, voice, speed, pitch, similarity, progress)
         record = self.provenance(voice)
         out = save_audio(path, audio, sr, metadata=provenance_tags(record))
         if provenance_json is not None:
             write_sidecar(provenance_json, record)
         return out
+
+
+def _progress(items, show: bool, **options):
+    """A tqdm bar on stderr over ``items`` that appears only after ``PROGRESS_DELAY_S`` (so short work shows none)."""
+    from tqdm import tqdm
+
+    return tqdm(items, disable=not show, delay=PROGRESS_DELAY_S, leave=False, **options)
 
 
 def restore_detail(mel: np.ndarray, builtin: np.ndarray | None = None,

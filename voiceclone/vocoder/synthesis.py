@@ -6,7 +6,7 @@ receptive field) and cropped, so the pieces join into exactly the whole-utteranc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import torch
@@ -21,9 +21,17 @@ CHUNK_FRAMES = 512
 MelInput = np.ndarray | torch.Tensor
 
 
-def vocode(generator: HiFiGANGenerator, mel: MelInput, chunk_frames: int = CHUNK_FRAMES) -> np.ndarray:
-    """Waveform (float32, ``frames * hop_length`` samples) for a (num_mels, frames) log-mel."""
-    pieces = list(vocode_stream(generator, mel, chunk_frames=chunk_frames))
+def vocode(generator: HiFiGANGenerator, mel: MelInput, chunk_frames: int = CHUNK_FRAMES,
+           on_piece: Callable[[int], object] | None = None) -> np.ndarray:
+    """Waveform (float32, ``frames * hop_length`` samples) for a (num_mels, frames) log-mel.
+
+    ``on_piece`` is called with each piece's number of samples as it is made (a progress bar).
+    """
+    pieces = []
+    for piece in vocode_stream(generator, mel, chunk_frames=chunk_frames):
+        pieces.append(piece)
+        if on_piece is not None:
+            on_piece(len(piece))
     return np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
 
 
