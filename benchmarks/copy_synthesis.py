@@ -18,6 +18,7 @@ from speechmos import dnsmos
 
 from common import DATA_DIR, write_json
 from voiceclone.audio import load_audio, resample
+from voiceclone.scripts import positive_int, run_main
 from voiceclone.vocoder import copy_synthesis, load_vocoder
 
 DNSMOS_RATE = 16000
@@ -33,7 +34,7 @@ def score(audio: np.ndarray, rate: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--count", type=positive_int, default=20)
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
 
@@ -65,4 +66,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -22,6 +22,7 @@ from voiceclone.evaluation.data import read_references, read_sentences
 from voiceclone.evaluation.dnsmos import DnsMos
 from voiceclone.evaluation.scoring import JUDGE_LEVEL_DBFS, condition
 from voiceclone.pipeline import SAMPLE_RATE, VoiceCloner
+from voiceclone.scripts import run_main
 
 
 def main() -> None:
@@ -67,4 +68,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

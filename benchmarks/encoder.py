@@ -26,6 +26,7 @@ from common import DATA_DIR, median_time, set_threads, write_json
 from voiceclone.encoder import embed_batch, embed_utterance, load_speaker_encoder
 from voiceclone.encoder.reference import raise_level
 from voiceclone.encoder.vad import trim_to_speech
+from voiceclone.scripts import positive_int, run_main
 
 SR = 16000
 BAR_10S_2THREADS_S = 0.050
@@ -71,8 +72,8 @@ def halves(wavs: list[np.ndarray]) -> list[np.ndarray]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--batch-threads", type=int, default=2, help="threads for the EER pass (timed as throughput)")
+    parser.add_argument("--repeats", type=positive_int, default=7)
+    parser.add_argument("--batch-threads", type=positive_int, default=2, help="threads for the EER pass (timed as throughput)")
     parser.add_argument("--no-peer-eer", action="store_true", help="skip resemblyzer's EER (the slow part)")
     args = parser.parse_args()
     from resemblyzer import VoiceEncoder, preprocess_wav
@@ -139,4 +140,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -16,6 +16,7 @@ import torch
 from common import median_time, set_threads, write_json
 from voiceclone.features import VOCODER_MEL, mel_filterbank, mel_spectrogram, mel_spectrogram_batch
 from voiceclone.features.reference import torch_mel_spectrogram
+from voiceclone.scripts import positive_int, run_main
 
 CFG = VOCODER_MEL
 
@@ -45,7 +46,7 @@ def torchaudio_mel():
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=positive_int, default=7)
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -94,4 +95,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

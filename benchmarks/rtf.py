@@ -25,6 +25,7 @@ import torch
 
 from common import median_time, set_threads, write_json
 from voiceclone.pipeline import SAMPLE_RATE, VoiceCloner
+from voiceclone.scripts import positive_int, run_main
 from voiceclone.vocoder import vocode
 from voiceclone.watermark import embed_watermark
 
@@ -60,7 +61,7 @@ def stage_times(cloner: VoiceCloner, voice, text: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=positive_int, default=7)
     parser.add_argument("--text", default=TEXT)
     parser.add_argument("--devices", choices=("all", "cpu", "cuda"), default="all",
                         help="all: the CPU rows, plus CUDA when available; cuda: only CUDA (for a GPU machine "
@@ -100,4 +101,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 from common import DATA_DIR, median_time, set_threads, write_json
+from voiceclone.scripts import non_negative_int, positive_int, run_main
 from voiceclone.text import DEFAULT_TABLE, TextFrontend
 
 BAR_SENTENCES_PER_S = 200
@@ -20,8 +21,8 @@ BAR_SENTENCES_PER_S = 200
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--sentences", type=int, default=0, help="use the first N sentences (0: all)")
+    parser.add_argument("--repeats", type=positive_int, default=3)
+    parser.add_argument("--sentences", type=non_negative_int, default=0, help="use the first N sentences (0: all)")
     args = parser.parse_args()
 
     path = DATA_DIR / "text" / "ljspeech_sentences.txt"
@@ -67,4 +68,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from common import median_time, set_threads, write_json
+from voiceclone.scripts import positive_int, run_main
 from voiceclone.vocoder import load_vocoder, vocode
 from voiceclone.vocoder.load import CHECKPOINT, CONFIG, WEIGHTS_PACKAGE
 from voiceclone.weights import package_file
@@ -103,17 +104,29 @@ def measure_memory(method: str, seconds: float, malloc: str) -> float:
     return json.loads(done.stdout.strip().splitlines()[-1])["peak_growth_mb"]
 
 
+def seconds_list(text: str) -> list[int]:
+    """argparse type: whole seconds, comma-separated ("10,60")."""
+    try:
+        values = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of whole seconds") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"{text}: every length must be at least 1 s")
+    return values
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--lengths", default="10,60", help="seconds of mel to time, comma-separated; the first warms up")
+    parser.add_argument("--repeats", type=positive_int, default=3)
+    parser.add_argument("--lengths", type=seconds_list, default=[10, 60],
+                        help="seconds of mel to time, comma-separated; the first warms up")
     parser.add_argument("--memory-child", nargs=2, metavar=("METHOD", "SECONDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child[0], float(args.memory_child[1]))
         return
 
-    lengths = [int(x) for x in args.lengths.split(",")]
+    lengths = args.lengths
     mels = {s: test_mel(float(s)) for s in lengths}
     ours_cpu, peer_cpu = load_vocoder("cpu"), peer_generator("cpu")
     rows = []
@@ -163,4 +176,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

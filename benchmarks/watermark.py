@@ -17,6 +17,7 @@ import numpy as np
 from common import DATA_DIR, median_time, set_threads, write_json
 from voiceclone.audio import read_audio, resample, to_mono
 from voiceclone.features import VOCODER_MEL, mel_spectrogram
+from voiceclone.scripts import positive_int, run_main
 from voiceclone.watermark import DEFAULT_KEY, WatermarkKey, detect_watermark, embed_watermark
 from voiceclone.watermark import attacks
 from voiceclone.watermark.config import CONFIG
@@ -68,8 +69,8 @@ def vorbis_kbps(audio: np.ndarray, sr: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--marked", type=int, default=300, help="marked utterances (sampled from tts/)")
-    parser.add_argument("--dnsmos", type=int, default=60, help="utterances scored with DNSMOS")
+    parser.add_argument("--marked", type=positive_int, default=300, help="marked utterances (sampled from tts/)")
+    parser.add_argument("--dnsmos", type=positive_int, default=60, help="utterances scored with DNSMOS")
     args = parser.parse_args()
     set_threads(1)
     rng = np.random.default_rng(0)
@@ -159,4 +160,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -190,6 +190,19 @@ def test_cli_batch_mode(tmp_path):
     assert sorted(p.name for p in clips.glob("*.wav")) == ["0001.wav", "0002.wav"]
 
 
+def test_speak_to_file_checks_both_paths_before_synthesis(cloner, tmp_path, monkeypatch):
+    def no_synthesis(*args, **kwargs):
+        raise AssertionError("synthesised before the paths were checked")
+
+    monkeypatch.setattr(cloner, "speak", no_synthesis)
+    for sidecar, message in [(tmp_path / "missing" / "p.json", "does not exist"), (tmp_path, "is a folder")]:
+        with pytest.raises(VoiceCloneError, match=message):
+            cloner.speak_to_file("Hi.", tmp_path / "a.wav", provenance_json=sidecar)
+    with pytest.raises(VoiceCloneError, match="unsupported output extension"):
+        cloner.speak_to_file("Hi.", tmp_path / "a.mp3")
+    assert not (tmp_path / "a.wav").exists()
+
+
 @pytest.mark.filterwarnings("error")
 def test_progress_bars_show_long_work_and_change_nothing(cloner, default_audio, capsys, monkeypatch):
     import voiceclone.pipeline as pipeline

@@ -148,3 +148,55 @@ def test_training_and_checkpoints_load_without_the_g2p_package() -> None:
             "from voiceclone.acoustic.checkpoint import load_checkpoint; load_checkpoint(); print('ok')")
     done = subprocess.run([sys.executable, "-c", code, str(RECIPE)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def _summary(prep: Path) -> None:
+    (prep / "summary.json").write_text(json.dumps(
+        {"transcribed": 6, "skipped_too_short": 0, "voice_halves": 6, "text_minutes": 0.1, "voice_minutes": 0.1,
+         "text_speakers": 3, "voices_speakers": 3}))
+
+
+def _export(run: Path, out: Path, data: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(RECIPE / "export.py"), "--run", str(run), "--out", str(out),
+                           "--data", str(data)], capture_output=True, text=True, timeout=300)
+
+
+def test_export_writes_a_loadable_checkpoint_and_a_failed_export_changes_nothing(tmp_path: Path) -> None:
+    import soundfile as sf
+    from conftest import make_speechlike
+
+    prep = _prep(tmp_path / "prep", 1.0)
+    _summary(prep)
+    assert _train(prep, tmp_path / "run", 1).returncode == 0
+    data = tmp_path / "data"
+    (data / "tts").mkdir(parents=True)
+    rows = ["path\tspeaker\ttext"]
+    for i in range(8):
+        sf.write(data / "tts" / f"c{i}.wav", make_speechlike(22050, 3.0), 22050)
+        rows.append(f"c{i}.wav\tcathy\tline {i}")
+    (data / "tts" / "metadata.tsv").write_text("\n".join(rows) + "\n")
+
+    out = tmp_path / "ckpt"
+    out.mkdir()
+    (out / "old.txt").write_text("the checkpoint before")
+    failed = _export(tmp_path / "run", out, tmp_path / "no_data")
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert failed.stderr.startswith("error: ") and failed.stderr.strip().count("\n") == 0
+    assert [p.name for p in out.iterdir()] == ["old.txt"] and len(list(tmp_path.glob(".ckpt*"))) == 0
+
+    done = _export(tmp_path / "run", out, data)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(p.name for p in out.iterdir()) == ["MODEL_CARD.md", "config.json", "default_voice.npz",
+                                                   "model.safetensors", "phonemes.json"]
+    assert load_checkpoint(out).meta["steps"] == 1 and len(list(tmp_path.glob(".ckpt*"))) == 0
+
+
+def test_recipe_scripts_refuse_bad_arguments_in_one_line(tmp_path: Path) -> None:
+    prep = _prep(tmp_path / "prep", 1.0)
+    cases = [(_train(prep, tmp_path / "a", 0), 2, "must be at least 1"),
+             (_train(tmp_path / "missing", tmp_path / "b", 1), 1, "not a prepared folder"),
+             (_train(prep, tmp_path / "c", 1, "--init", str(tmp_path / "none.pt")), 1, "no such run state"),
+             (_export(tmp_path / "nothing", tmp_path / "out", tmp_path), 1, "not a run folder")]
+    for result, code, message in cases:
+        assert result.returncode == code and message in result.stderr, result.stderr[-2000:]
+        assert "Traceback" not in result.stderr

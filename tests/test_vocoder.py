@@ -125,6 +125,9 @@ def test_empty_and_bad_shapes(tiny: HiFiGANGenerator) -> None:
     assert vocode(tiny, np.zeros((80, 0), np.float32)).shape == (0,)
     with pytest.raises(VoiceCloneError, match=r"\(80, frames\)"):
         vocode(tiny, np.zeros((100, 80), np.float32))
+    for bad in (np.nan, np.inf):
+        with pytest.raises(VoiceCloneError, match="NaN or infinite"):
+            vocode(tiny, np.full((80, 10), bad, np.float32))
 
 
 def test_corrupt_weights_give_clear_error(tmp_path) -> None:

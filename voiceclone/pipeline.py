@@ -256,10 +256,18 @@ class VoiceCloner:
     def speak_to_file(self, text: str, path: str | os.PathLike, voice: Voice | None = None, speed: float = 1.0,
                       pitch: float = 0.0, similarity: float = MATCH_WEIGHT, provenance_json: str | os.PathLike | None = None,
                       progress: bool = False) -> Path:
-        """Speak and write the result atomically, with provenance tags (and a JSON sidecar if asked)."""
+        """Speak and write the result atomically, with provenance tags (and a JSON sidecar if asked).
+
+        Both paths are checked before synthesis, so a bad one fails at once and writes nothing.
+        """
+        from voiceclone.atomic import check_output_path
         from voiceclone.audio import save_audio
+        from voiceclone.audio.io import check_audio_output
         from voiceclone.watermark.provenance import provenance_tags, write_sidecar
 
+        check_audio_output(path)
+        if provenance_json is not None:
+            check_output_path(provenance_json)
         voice = self.voice(voice)
         audio, sr = self.speak(text, voice, speed, pitch, similarity, progress)
         record = self.provenance(voice)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from voiceclone.errors import VoiceCloneError
 from voiceclone.features.pitch import voiced_logf0_moments
 
 
@@ -24,6 +25,8 @@ class Split:
 
     @classmethod
     def load(cls, path: Path) -> "Split":
+        if not path.is_file():
+            raise VoiceCloneError(f"{path.parent}: not a prepared folder (no {path.name}); make one with prepare.py --out")
         with np.load(path, allow_pickle=False) as npz:
             data = {key: npz[key] for key in npz.files}  # each npz[key] access reads the array again
         mo = data["mel_offsets"]

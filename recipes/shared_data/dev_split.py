@@ -11,26 +11,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from voiceclone.errors import VoiceCloneError
 from voiceclone.evaluation import dev_split, write_references
+from voiceclone.scripts import non_negative_int, run_main
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", type=Path, help="the shared data folder (holds tts/ and voices/)")
     parser.add_argument("table", type=Path, help="where to write the tab-separated reference table")
-    parser.add_argument("--voices", type=int, default=25, help="how many voices/ speakers to hold out")
+    parser.add_argument("--voices", type=non_negative_int, default=25, help="how many voices/ speakers to hold out")
     parser.add_argument("--seed", type=int, default=0, help="seed of the voices/ draw")
     args = parser.parse_args()
-    try:
-        refs = dev_split(args.data_dir, args.voices, args.seed)
-        args.table.parent.mkdir(parents=True, exist_ok=True)
-        write_references(args.table, refs)
-    except VoiceCloneError as exc:
-        raise SystemExit(f"error: {exc}") from None
+    refs = dev_split(args.data_dir, args.voices, args.seed)
+    args.table.parent.mkdir(parents=True, exist_ok=True)
+    write_references(args.table, refs)
     transcribed = sum(ref.text is not None for ref in refs)
     print(f"{args.table}: {len(refs)} reference voices ({transcribed} with transcripts)")
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

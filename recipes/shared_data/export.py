@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-import torch
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train import load_state, state_weights  # noqa: E402
 
-from voiceclone.acoustic.checkpoint import SHIPPED, save_checkpoint
-from voiceclone.acoustic.config import AcousticConfig
-from voiceclone.acoustic.model import AcousticModel
-from voiceclone.evaluation.data import read_tsv
-from voiceclone.text import DEFAULT_TABLE
+from voiceclone.acoustic.checkpoint import SHIPPED, save_checkpoint  # noqa: E402
+from voiceclone.acoustic.config import AcousticConfig  # noqa: E402
+from voiceclone.acoustic.model import AcousticModel  # noqa: E402
+from voiceclone.encoder import build_profile  # noqa: E402
+from voiceclone.errors import VoiceCloneError  # noqa: E402
+from voiceclone.evaluation.data import read_tsv  # noqa: E402
+from voiceclone.scripts import run_main  # noqa: E402
+from voiceclone.text import DEFAULT_TABLE  # noqa: E402
 
 DEFAULT_VOICE_SPEAKER = "cathy"  # CC0-1.0 recordings; the built-in voice is their averaged profile
 DEFAULT_VOICE_FILES = 8
@@ -52,6 +58,27 @@ def prepared_data(folders: list[Path]) -> dict:
     return data
 
 
+def replace_folder(out: Path, write) -> None:
+    """Call ``write(folder)`` on a new folder beside ``out``, then put it in ``out``'s place: a failed
+    export leaves the old checkpoint whole, never a mix of new weights and an old voice or card."""
+    if not out.parent.is_dir():
+        raise VoiceCloneError(f"{out}: folder {out.parent} does not exist")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    try:
+        write(tmp)
+        tmp.chmod(0o755)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", type=Path, default=Path("runs/acoustic"))
@@ -60,14 +87,17 @@ def main() -> None:
     parser.add_argument("--note", default="", help="a line for the model card (e.g. how the run was resumed)")
     args = parser.parse_args()
 
-    run_config = json.loads((args.run / "config.json").read_text())
+    config_path = args.run / "config.json"
+    if not config_path.is_file():
+        raise VoiceCloneError(f"{args.run}: not a run folder (no config.json); train one with train.py --run")
+    run_config = json.loads(config_path.read_text())
     cfg = AcousticConfig.from_dict(run_config["model"])
-    state = torch.load(args.run / "state.pt", map_location="cpu", weights_only=True)
+    weights, steps = state_weights(load_state(args.run / "state.pt"))  # counting the run it was --init from
     model = AcousticModel(cfg)
-    model.load_state_dict(state["model"])
+    model.load_state_dict(weights)
     model.eval()
-    steps = int(state.get("init_steps", 0)) + int(state["step"])  # counting the run it was --init from
     prep = prepared_data([Path(p) for p in listed(run_config["args"]["prep"])])
+    profile = build_profile(default_voice_references(args.data))  # everything is read before anything is written
     meta = {
         "model_id": f"voiceclone-acoustic-shared-{steps}",
         "steps": steps,
@@ -77,13 +107,6 @@ def main() -> None:
         "parameters": sum(p.numel() for p in model.parameters()),
         "note": args.note,
     }
-    save_checkpoint(args.out, model, DEFAULT_TABLE, meta)
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from voiceclone.encoder import build_profile
-
-    profile = build_profile(default_voice_references(args.data))
-    profile.save(args.out / "default_voice.npz")
     augmented = (f"\n  Counts include warped copies (`prepare.py --warps`, speed factors {prep['warps']})."
                  if prep["warps"] else "")
     if prep["pseudo_transcribed"]:
@@ -110,10 +133,16 @@ def main() -> None:
 - Measured quality: see the README's evaluation table (`voiceclone eval`).
 - Intended use: speech synthesis with consent of the voice's owner; every output is watermarked.
 """
-    (args.out / "MODEL_CARD.md").write_text(card)
+
+    def write(folder: Path) -> None:
+        save_checkpoint(folder, model, DEFAULT_TABLE, meta)
+        profile.save(folder / "default_voice.npz")
+        (folder / "MODEL_CARD.md").write_text(card)
+
+    replace_folder(args.out, write)
     size = sum(p.stat().st_size for p in args.out.iterdir()) / 1e6
     print(f"exported step {meta['steps']} to {args.out} ({size:.1f} MB)")
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

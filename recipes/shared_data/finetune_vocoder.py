@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from vocoder_pair_format import HOP, load  # noqa: E402
 
 from voiceclone.device import resolve_device  # noqa: E402
+from voiceclone.scripts import non_negative_float, non_negative_int, positive_float, positive_int, run_main  # noqa: E402
 from voiceclone.vocoder import HiFiGANGenerator, apply_weight_norm, load_vocoder, remove_weight_norm  # noqa: E402
 from voiceclone.vocoder.discriminators import MultiPeriodDiscriminator, MultiScaleDiscriminator  # noqa: E402
 from voiceclone.vocoder.losses import discriminator_loss, feature_loss, generator_loss, mel_loss  # noqa: E402
@@ -83,17 +84,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=Path, default=Path("runs/vocoder_pairs"))
     parser.add_argument("--run", type=Path, default=Path("runs/vocoder_ft"))
-    parser.add_argument("--minutes", type=float, default=7.0)
-    parser.add_argument("--max-steps", type=int, default=0, help="stop after this many steps too (0: no limit)")
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=5e-5, help="generator learning rate")
-    parser.add_argument("--lr-d", type=float, default=2e-4, help="discriminators' learning rate")
-    parser.add_argument("--warmup", type=int, default=500, help="generator steps of linear learning-rate warm-up")
-    parser.add_argument("--d-only", type=float, default=0.12, help="share of the time for discriminators alone")
-    parser.add_argument("--val-every-s", type=float, default=40.0)
+    parser.add_argument("--minutes", type=positive_float, default=7.0)
+    parser.add_argument("--max-steps", type=non_negative_int, default=0, help="stop after this many steps too (0: no limit)")
+    parser.add_argument("--batch", type=positive_int, default=16)
+    parser.add_argument("--lr", type=positive_float, default=5e-5, help="generator learning rate")
+    parser.add_argument("--lr-d", type=positive_float, default=2e-4, help="discriminators' learning rate")
+    parser.add_argument("--warmup", type=non_negative_int, default=500, help="generator steps of linear learning-rate warm-up")
+    parser.add_argument("--d-only", type=non_negative_float, default=0.12, help="share of the time for discriminators alone")
+    parser.add_argument("--val-every-s", type=positive_float, default=40.0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--threads", type=positive_int, default=2, help="torch CPU threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -179,4 +180,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

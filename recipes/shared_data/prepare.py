@@ -42,6 +42,7 @@ from voiceclone.errors import VoiceCloneError
 from voiceclone.evaluation.data import dev_split, read_tsv
 from voiceclone.features import VOCODER_MEL, mel_spectrogram
 from voiceclone.features.pitch import yin_f0
+from voiceclone.scripts import non_negative_int, positive_int, run_main
 from voiceclone.text import DEFAULT_TABLE, TextFrontend
 
 SR = VOCODER_MEL.sample_rate
@@ -119,10 +120,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data")
     parser.add_argument("--out", type=Path, default=Path("runs/prep"))
-    parser.add_argument("--limit", type=int, default=0, help="at most this many utterances per split (0: all)")
-    parser.add_argument("--dvecs-per-speaker", type=int, default=60,
+    parser.add_argument("--limit", type=non_negative_int, default=0, help="at most this many utterances per split (0: all)")
+    parser.add_argument("--dvecs-per-speaker", type=positive_int, default=60,
                         help="embed at most this many utterances per transcribed speaker (0: all)")
-    parser.add_argument("--threads", type=int, default=1,
+    parser.add_argument("--threads", type=positive_int, default=1,
                         help="torch threads; 1 avoids OpenMP stalls when other work shares the cores")
     parser.add_argument("--warps", default="",
                         help="comma-separated speed factors, e.g. 0.84,0.88,0.92,1.08,1.13,1.18: write every "
@@ -140,7 +141,6 @@ def main() -> None:
     warper = Warper(factors)
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
-    args.out.mkdir(parents=True, exist_ok=True)
 
     held_speakers = {ref.speaker for ref in dev_split(args.data)}  # every utterance of these stays out
     encoder = load_speaker_encoder("cpu")
@@ -153,6 +153,7 @@ def main() -> None:
                                           if r["speaker"] not in held_speakers]
     if args.limit:
         text_rows, voices = text_rows[: args.limit], voices[: args.limit]
+    args.out.mkdir(parents=True, exist_ok=True)  # once the tables have read: a bad --data leaves no empty folder
 
     text_items, skipped, encoder_inputs = [], 0, []
     for row in tqdm(text_rows, desc="transcribed", unit="utt"):
@@ -198,4 +199,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -38,6 +38,8 @@ from voiceclone.acoustic.config import AcousticConfig  # noqa: E402
 from voiceclone.acoustic.losses import autoencode_losses, text_losses  # noqa: E402
 from voiceclone.acoustic.model import AcousticModel, sequence_mask  # noqa: E402
 from voiceclone.device import resolve_device  # noqa: E402
+from voiceclone.errors import VoiceCloneError  # noqa: E402
+from voiceclone.scripts import non_negative_float, non_negative_int, positive_float, positive_int, run_main  # noqa: E402
 from voiceclone.text import DEFAULT_TABLE  # noqa: E402
 
 SAMPLE_TEXT = "The quick brown fox jumps over the lazy dog, and then it rests."
@@ -74,7 +76,24 @@ def initial_weights(init: Path, device: torch.device) -> tuple[dict[str, torch.T
     if init.is_dir():
         checkpoint = load_checkpoint(init, device)
         return checkpoint.model.state_dict(), int(checkpoint.meta.get("steps", 0))
-    state = torch.load(init, map_location=device, weights_only=True)
+    return state_weights(load_state(init, device))
+
+
+def load_state(path: Path, device: torch.device | str = "cpu") -> dict:
+    """A run's state.pt (weights, optimiser, step); a VoiceCloneError when it is missing or unreadable."""
+    if not path.is_file():
+        raise VoiceCloneError(f"{path}: no such run state (a run folder's state.pt, written by train.py)")
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # truncated zip, unpickling errors
+        raise VoiceCloneError(f"{path}: not a readable run state ({type(exc).__name__}); is it truncated?") from None
+    if not isinstance(state, dict) or "model" not in state or "step" not in state:
+        raise VoiceCloneError(f"{path}: not a run state written by train.py (no model weights or step)")
+    return state
+
+
+def state_weights(state: dict) -> tuple[dict[str, torch.Tensor], int]:
+    """Model weights of a run state and its steps, counting the run it was --init from."""
     return state["model"], int(state.get("init_steps", 0)) + int(state["step"])
 
 
@@ -125,34 +144,34 @@ def main() -> None:
     parser.add_argument("--prep", type=Path, nargs="+", default=[Path("runs/prep")],
                         help="prepared folders (prepare.py --out), trained on together")
     parser.add_argument("--run", type=Path, default=Path("runs/acoustic"))
-    parser.add_argument("--steps", type=int, default=12000)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--warmup", type=int, default=500)
-    parser.add_argument("--text-frames", type=int, default=2000, help="mel frames per text batch")
-    parser.add_argument("--ae-frames", type=int, default=1200, help="mel frames per auto-encoding batch")
-    parser.add_argument("--binarize-from", type=int, default=1500, help="step at which the binarisation loss starts")
-    parser.add_argument("--save-every", type=int, default=250)
-    parser.add_argument("--sample-every", type=int, default=1000)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--steps", type=positive_int, default=12000)
+    parser.add_argument("--lr", type=positive_float, default=1e-3)
+    parser.add_argument("--warmup", type=non_negative_int, default=500)
+    parser.add_argument("--text-frames", type=positive_int, default=2000, help="mel frames per text batch")
+    parser.add_argument("--ae-frames", type=positive_int, default=1200, help="mel frames per auto-encoding batch")
+    parser.add_argument("--binarize-from", type=non_negative_int, default=1500, help="step at which the binarisation loss starts")
+    parser.add_argument("--save-every", type=positive_int, default=250)
+    parser.add_argument("--sample-every", type=positive_int, default=1000)
+    parser.add_argument("--threads", type=positive_int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--init", type=Path, default=None,
                         help="start a new run from another run's state.pt or an exported checkpoint folder such as "
                              "voiceclone/acoustic/checkpoint (model weights only; parts it lacks start fresh; the new "
                              "run's own schedule and optimiser)")
-    parser.add_argument("--max-minutes", type=float, default=0, help="stop (and save) after this long; 0: no limit")
+    parser.add_argument("--max-minutes", type=non_negative_float, default=0, help="stop (and save) after this long; 0: no limit")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     device = resolve_device(args.device)
-    args.run.mkdir(parents=True, exist_ok=True)
     text_split = Split.load_all([prep / "text.npz" for prep in args.prep])
     voice_files = [prep / "voices.npz" for prep in args.prep if (prep / "voices.npz").is_file()]
     if not voice_files:  # a --transcripts folder has none: it trains beside one that has
         parser.error(f"none of --prep {' '.join(map(str, args.prep))} has voices.npz; add a folder prepare.py "
                      f"made without --transcripts")
     voice_split = Split.load_all(voice_files)
+    args.run.mkdir(parents=True, exist_ok=True)  # once the data has loaded: a bad --prep leaves no empty run folder
     cfg = AcousticConfig(n_symbols=len(DEFAULT_TABLE), **run_statistics(args.run / "state.pt", args.init,
                                                                          [text_split, voice_split]))
     model = AcousticModel(cfg).to(device)
@@ -160,7 +179,7 @@ def main() -> None:
     step, init_steps = 0, 0
     state_path = args.run / "state.pt"
     if state_path.exists():
-        state = torch.load(state_path, map_location=device, weights_only=True)
+        state = load_state(state_path, device)
         model.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
         step, init_steps = int(state["step"]), int(state.get("init_steps", 0))
@@ -234,4 +253,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

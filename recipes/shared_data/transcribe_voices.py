@@ -21,6 +21,7 @@ from tqdm import tqdm
 from voiceclone.audio import load_audio
 from voiceclone.evaluation.asr import Recogniser
 from voiceclone.evaluation.data import Reference, dev_split, read_tsv, write_references
+from voiceclone.scripts import non_negative_int, positive_int, run_main
 
 _recogniser: Recogniser | None = None
 
@@ -38,8 +39,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data",
                         help="the shared data folder (its voices/ and, for the development split, tts/)")
     parser.add_argument("--out", type=Path, default=Path("runs/voice_transcripts.tsv"), help="table to write")
-    parser.add_argument("--processes", type=int, default=2, help="recogniser processes run side by side")
-    parser.add_argument("--min-words", type=int, default=3, help="leave out shorter hypotheses")
+    parser.add_argument("--processes", type=positive_int, default=2, help="recogniser processes run side by side")
+    parser.add_argument("--min-words", type=non_negative_int, default=3, help="leave out shorter hypotheses")
     args = parser.parse_args()
 
     held = {ref.speaker for ref in dev_split(args.data)}
@@ -56,4 +57,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

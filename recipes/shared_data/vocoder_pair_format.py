@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL
 
 HOP = VOCODER_MEL.hop_length
@@ -43,6 +44,8 @@ def save(pairs: list[tuple], path: Path) -> None:
 
 def load(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(log-mel (n_mels, frames) float32, audio float32, item offsets in frames) of a pairs file."""
+    if not path.is_file():
+        raise VoiceCloneError(f"{path.parent}: not a pairs folder (no {path.name}); make one with vocoder_pairs.py --out")
     with np.load(path) as npz:
         offsets, mel, flac = npz["offsets"], dequantise(npz["mel"]), npz["flac"].tobytes()
     audio, _ = sf.read(io.BytesIO(flac), dtype="float32")

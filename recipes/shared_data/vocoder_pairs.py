@@ -38,6 +38,7 @@ from voiceclone.errors import VoiceCloneError  # noqa: E402
 from voiceclone.features.bands import band_statistics  # noqa: E402
 from voiceclone.features.frame_match import MATCH_WEIGHT  # noqa: E402
 from voiceclone.pipeline import Voice, VoiceCloner, match_to_voice, restore_detail  # noqa: E402
+from voiceclone.scripts import positive_float, positive_int, run_main  # noqa: E402
 
 LONGER_CAPS = {DEFAULT_VOICE_SPEAKER: 0.7, "LJ": 0.8}
 """Minutes for the two single-speaker corpora, a little over the other speakers' cap."""
@@ -155,9 +156,9 @@ def main() -> None:
     parser.add_argument("--prep", type=Path, default=Path("runs/prep"), help="prepare.py's output")
     parser.add_argument("--checkpoint", type=Path, default=None, help="acoustic checkpoint (default: the shipped one)")
     parser.add_argument("--out", type=Path, default=Path("runs/vocoder_pairs"))
-    parser.add_argument("--minutes-per-speaker", type=float, default=0.55, help="transcribed speech per speaker")
-    parser.add_argument("--voice-crop-s", type=float, default=1.2, help="seconds kept per untranscribed voice")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--minutes-per-speaker", type=positive_float, default=0.55, help="transcribed speech per speaker")
+    parser.add_argument("--voice-crop-s", type=positive_float, default=1.2, help="seconds kept per untranscribed voice")
+    parser.add_argument("--threads", type=positive_int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
@@ -173,4 +174,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

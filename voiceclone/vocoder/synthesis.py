@@ -71,6 +71,8 @@ def _as_tensor(mel: MelInput, num_mels: int, like: torch.Tensor) -> torch.Tensor
     tensor = torch.as_tensor(mel)
     if tensor.ndim != 2 or tensor.shape[0] != num_mels:
         raise VoiceCloneError(f"the vocoder needs a ({num_mels}, frames) mel, got shape {tuple(tensor.shape)}")
+    if not torch.isfinite(tensor).all():
+        raise VoiceCloneError("the vocoder's mel holds NaN or infinite values")
     return tensor.to(device=like.device, dtype=like.dtype)
 
 
