@@ -159,7 +159,7 @@ class VoiceCloner:
         these steps the bands are moved to the voice's statistics again. With a ``pitch`` shift the
         band correction is the one measured at the voice's own pitch, so that it does not pull the
         shifted harmonics back, and neither covariance nor frames are matched: the reference's
-        frames carry harmonics at the unshifted pitch.
+        frames carry harmonics at the unshifted pitch. ``progress`` shows a bar over the chunks.
         """
         check_controls(speed, pitch, similarity)
         ids = self.phoneme_ids(text)
