@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data")
     parser.add_argument("--out", type=Path, default=Path("runs/prep"))
     parser.add_argument("--limit", type=non_negative_int, default=0, help="at most this many utterances per split (0: all)")
-    parser.add_argument("--dvecs-per-speaker", type=positive_int, default=60,
+    parser.add_argument("--dvecs-per-speaker", type=non_negative_int, default=60,
                         help="embed at most this many utterances per transcribed speaker (0: all)")
     parser.add_argument("--threads", type=positive_int, default=1,
                         help="torch threads; 1 avoids OpenMP stalls when other work shares the cores")
