@@ -27,7 +27,7 @@ def check_output_path(path: str | os.PathLike) -> Path:
     Cheap, so commands call it before long work: a bad output path fails at once, not after synthesis.
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent  # Path("x").parent is Path(".")
     if path.is_dir():
         raise VoiceCloneError(f"{path}: is a folder; give a file name to write")
     if folder.exists() and not folder.is_dir():
@@ -47,7 +47,7 @@ def _reason(exc: Exception) -> str:
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     """Call ``write(temporary_path)``, then move the result to ``path``."""
     path = check_output_path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     except OSError as exc:

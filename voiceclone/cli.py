@@ -61,8 +61,6 @@ def speak(
     voiceclone speak --voice me.npz --text-file book.txt -o book.wav;
     voiceclone speak --text-file lines.txt --out-dir clips/
     """
-    from voiceclone.atomic import check_output_path
-    from voiceclone.audio.io import check_audio_output
     from voiceclone.features.frame_match import MATCH_WEIGHT
     from voiceclone.pipeline import VoiceCloner, check_controls
 
@@ -77,13 +75,8 @@ def speak(
         warnings.warn("--similarity has no effect with --pitch: a shifted voice is not matched to the reference's "
                       "frames, which carry its harmonics at the unshifted pitch", UserWarning, stacklevel=1)
     similarity = MATCH_WEIGHT if similarity is None else similarity
-    check_controls(speed, pitch, similarity)
-    # Everything that can be checked before the models load is: a bad path fails now, not after synthesis.
-    if out_dir is None:
-        check_audio_output(output)
-        if provenance_json is not None:
-            check_output_path(provenance_json)
-    elif out_dir.exists() and not out_dir.is_dir():
+    check_controls(speed, pitch, similarity)  # before a batch starts; speak_to_file checks its paths itself
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise VoiceCloneError(f"{out_dir}: is a file; --out-dir needs a folder")
     if text_file is not None:
         try:

@@ -39,7 +39,6 @@ def _checked(cast: Callable[[str], float], test: Callable[[float], bool], what: 
             raise argparse.ArgumentTypeError(f"{text} must be {what}")
         return value
 
-    parse.__name__ = cast.__name__  # argparse names the type in its messages
     return parse
 
 

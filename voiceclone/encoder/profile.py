@@ -145,8 +145,8 @@ def _implausible_field(speech: tuple[float, ...], logf0: np.ndarray | None, band
     low, high = LOG_MEL_RANGE
     if not all(np.isfinite(s) and s >= 0 for s in speech):
         return "bad seconds of speech"
-    if logf0 is not None and not np.all(np.isnan(logf0)) and not (np.all(np.isfinite(logf0)) and LOGF0_RANGE[0] <= logf0[0] <= LOGF0_RANGE[1]
-                                  and 0 <= logf0[1] <= 2):
+    measured = logf0 is not None and not np.all(np.isnan(logf0))
+    if measured and not (np.all(np.isfinite(logf0)) and LOGF0_RANGE[0] <= logf0[0] <= LOGF0_RANGE[1] and 0 <= logf0[1] <= 2):
         return "bad pitch statistics"
     if bands is not None and not (np.all(np.isfinite(bands)) and np.all((bands[0] >= low) & (bands[0] <= high))
                                   and np.all((bands[1] > 0) & (bands[1] <= high - low))):
