@@ -183,7 +183,7 @@ def test_cli_help_states_the_similarity_default():
 
 def test_cli_batch_mode(tmp_path):
     lines = tmp_path / "lines.txt"
-    lines.write_text("First line.\n\nSecond line here.\n")
+    lines.write_text("First line.\n\nSecond line here.\n", encoding="utf-8-sig")  # a byte-order mark is dropped
     clips = tmp_path / "clips" / "today"  # created, parents too
     result = run("speak", "--text-file", str(lines), "--out-dir", str(clips), "--device", "cpu")
     assert result.returncode == 0, result.stderr
@@ -235,10 +235,12 @@ def test_cli_warns_that_similarity_is_off_with_a_pitch_shift(tmp_path):
     (["speak", "Hi.", "-o", "{tmp}/lines.txt/x.wav"], "is a file, not a folder"),
     (["speak", "Hi.", "-o", "{tmp}/x.wav", "--provenance-json", "{tmp}"], "is a folder"),
     (["speak", "--text-file", "{tmp}/mixed.txt", "--out-dir", "{tmp}/clips"], "mixed.txt: line 3: text has nothing"),
+    (["speak", "--text-file", "{tmp}/utf16.txt", "-o", "{tmp}/x.wav"], "utf16.txt: not UTF-8 text"),
 ])
 def test_cli_errors_are_one_line(tmp_path, args, match):
     (tmp_path / "lines.txt").write_text("A line.\n")
     (tmp_path / "mixed.txt").write_text("Hello.\n\n\u2026 \U0001F600\nBye.\n", encoding="utf-8")
+    (tmp_path / "utf16.txt").write_text("Hello there.\n", encoding="utf-16")
     result = run(*[a.format(tmp=tmp_path) for a in args])
     assert result.returncode == 1, result.stdout
     assert match.lower() in result.stderr.lower() and "Traceback" not in result.stderr

@@ -15,6 +15,7 @@ import typer
 
 from voiceclone import __version__
 from voiceclone.errors import VoiceCloneError
+from voiceclone.text.files import read_text_file
 
 app = typer.Typer(
     name="voiceclone",
@@ -79,10 +80,7 @@ def speak(
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise VoiceCloneError(f"{out_dir}: is a file; --out-dir needs a folder")
     if text_file is not None:
-        try:
-            text = text_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise VoiceCloneError(f"{text_file}: cannot read the text file ({exc})") from None
+        text = read_text_file(text_file)
     cloner = VoiceCloner(device=device, watermark=not no_watermark)
     if out_dir is None:
         chosen = cloner.voice(sources or None)

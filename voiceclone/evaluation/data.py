@@ -11,6 +11,7 @@ import numpy as np
 
 from voiceclone.errors import VoiceCloneError
 from voiceclone.evaluation.report import write_text
+from voiceclone.text.files import read_text_file
 
 DEFAULT_SENTENCES = Path(__file__).with_name("data") / "sentences.txt"
 """24 plain sentences written for this project (not taken from any corpus)."""
@@ -35,22 +36,11 @@ class Rendered:
     reference: Path | None = None
 
 
-def _utf8_text(path: Path) -> str:
-    """A text file's contents (a leading byte-order mark dropped); a VoiceCloneError when it cannot be
-    read or is not UTF-8 (e.g. UTF-16, binary)."""
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise VoiceCloneError(f"{path}: not UTF-8 text; save it as UTF-8") from None
-    except OSError as exc:
-        raise VoiceCloneError(f"{path}: cannot read ({exc.strerror or exc})") from None
-
-
 def read_tsv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
     """Rows of a tab-separated table with a header; a clear error when it is missing, empty or lacks a column."""
     if not path.is_file():
         raise VoiceCloneError(f"{path}: no such table")
-    reader = csv.DictReader(_utf8_text(path).splitlines(), delimiter="\t")
+    reader = csv.DictReader(read_text_file(path).splitlines(), delimiter="\t")
     columns = reader.fieldnames or []
     missing = [c for c in required if c not in columns]
     if missing:
@@ -120,7 +110,7 @@ def read_sentences(path: str | os.PathLike = DEFAULT_SENTENCES) -> list[str]:
     path = Path(path)
     if not path.is_file():
         raise VoiceCloneError(f"{path}: no such sentence file")
-    lines = [line.strip() for line in _utf8_text(path).splitlines()]
+    lines = [line.strip() for line in read_text_file(path).splitlines()]
     sentences = [line for line in lines if line and not line.startswith("#")]
     if not sentences:
         raise VoiceCloneError(f"{path}: no sentences in the file")
