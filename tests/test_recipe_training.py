@@ -200,3 +200,4 @@ def test_recipe_scripts_refuse_bad_arguments_in_one_line(tmp_path: Path) -> None
     for result, code, message in cases:
         assert result.returncode == code and message in result.stderr, result.stderr[-2000:]
         assert "Traceback" not in result.stderr
+    assert not any((tmp_path / run).exists() for run in "abc")  # a run that could not start leaves no folder

@@ -171,7 +171,6 @@ def main() -> None:
         parser.error(f"none of --prep {' '.join(map(str, args.prep))} has voices.npz; add a folder prepare.py "
                      f"made without --transcripts")
     voice_split = Split.load_all(voice_files)
-    args.run.mkdir(parents=True, exist_ok=True)  # once the data has loaded: a bad --prep leaves no empty run folder
     cfg = AcousticConfig(n_symbols=len(DEFAULT_TABLE), **run_statistics(args.run / "state.pt", args.init,
                                                                          [text_split, voice_split]))
     model = AcousticModel(cfg).to(device)
@@ -190,6 +189,7 @@ def main() -> None:
         if unexpected:
             raise SystemExit(f"{args.init} holds weights this model has no place for: {unexpected}")
         print(f"initialised from {args.init} ({init_steps} steps); new, freshly initialised: {missing}")
+    args.run.mkdir(parents=True, exist_ok=True)  # once data and weights have loaded: a bad start leaves no empty run folder
     run_args = {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in vars(args).items()}
     (args.run / "config.json").write_text(json.dumps({"model": cfg.to_dict(), "args": run_args}, indent=1))
     rng = np.random.default_rng(args.seed + step)
