@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from voiceclone.errors import VoiceCloneError
+from voiceclone.errors import VoiceCloneError, first_line
 
 
 def _default_mode() -> int:
@@ -41,7 +41,7 @@ def _reason(exc: Exception) -> str:
     """A short cause for a failed write; an OSError's own message without the temporary file's name."""
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return first_line(exc)
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:

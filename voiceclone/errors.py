@@ -6,3 +6,10 @@ class VoiceCloneError(Exception):
 
     The CLI prints ``str(error)`` and exits non-zero; it never shows a traceback for these.
     """
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of ``exc``'s message, or its type's name when it has none: the cause a one-line
+    VoiceCloneError quotes from a library's exception."""
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__

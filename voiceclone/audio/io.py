@@ -10,7 +10,7 @@ import soundfile as sf
 
 from voiceclone.atomic import atomic_write, check_output_path
 from voiceclone.audio.processing import MIN_DURATION_S, normalise_level, resample, to_mono, trim_silence
-from voiceclone.errors import VoiceCloneError
+from voiceclone.errors import VoiceCloneError, first_line
 
 SILENCE_PEAK = 1e-4
 """A signal whose peak is below this (-80 dBFS) is treated as silent."""
@@ -29,8 +29,7 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     try:
         audio, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:  # soundfile raises several types for corrupt or unknown files
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise VoiceCloneError(f"{path}: cannot read audio ({reason})") from None
+        raise VoiceCloneError(f"{path}: cannot read audio ({first_line(exc)})") from None
     if audio.shape[0] == 0:
         raise VoiceCloneError(f"{path}: the file holds no audio samples")
     low, high = SAMPLE_RATE_RANGE

@@ -12,7 +12,7 @@ import torch
 
 from voiceclone.device import resolve_device
 from voiceclone.encoder.model import SpeakerEncoder
-from voiceclone.errors import VoiceCloneError
+from voiceclone.errors import VoiceCloneError, first_line
 from voiceclone.hashing import file_sha256
 from voiceclone.weights import package_file
 
@@ -49,8 +49,7 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # corrupt zip, truncated pickle, disallowed globals...
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise _bad_weights(path, f"cannot read: {textwrap.shorten(reason, 120, placeholder=' ...')}") from None
+        raise _bad_weights(path, f"cannot read: {textwrap.shorten(first_line(exc), 120, placeholder=' ...')}") from None
     state = checkpoint.get("model_state") if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict):
         raise _bad_weights(path, "no 'model_state' in the checkpoint")

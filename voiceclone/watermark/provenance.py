@@ -11,7 +11,7 @@ import soundfile as sf
 
 from voiceclone import __version__
 from voiceclone.atomic import atomic_write
-from voiceclone.errors import VoiceCloneError
+from voiceclone.errors import VoiceCloneError, first_line
 
 SOFTWARE_PREFIX = "voiceclone"
 """The software tag starts with this; the comment tag holds the record as compact JSON."""
@@ -74,7 +74,7 @@ def read_provenance(path: str | os.PathLike) -> dict | None:
         with sf.SoundFile(str(path)) as handle:
             comment, software = handle.comment, handle.software
     except Exception as exc:
-        raise VoiceCloneError(f"{path}: cannot read audio tags ({str(exc).splitlines()[0] if str(exc) else exc})") from None
+        raise VoiceCloneError(f"{path}: cannot read audio tags ({first_line(exc)})") from None
     if not software.startswith(SOFTWARE_PREFIX) or not comment:
         return None
     try:
