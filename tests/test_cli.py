@@ -25,6 +25,14 @@ def test_version():
     assert result.returncode == 0 and result.stdout.startswith("voiceclone ")
 
 
+def test_scripts_show_warnings_in_one_line_as_the_cli_does():
+    """Recipe and benchmark scripts (run_main) print a library warning as `warning: ...`, no source line."""
+    code = ("import warnings; from voiceclone.scripts import run_main; "
+            "run_main(lambda: warnings.warn('ref.wav: only 2.0 s of speech', UserWarning))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stderr == "warning: ref.wav: only 2.0 s of speech\n", result.stderr
+
+
 def test_mel_writes_array(tmp_path):
     wav = tmp_path / "in.wav"
     sf.write(wav, make_speechlike(22050, 1.0), 22050)

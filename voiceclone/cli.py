@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from voiceclone import __version__
-from voiceclone.errors import VoiceCloneError
+from voiceclone.errors import VoiceCloneError, show_warning_line
 from voiceclone.text.files import read_text_file
 
 app = typer.Typer(
@@ -311,7 +311,7 @@ def main() -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
-            warnings.showwarning = _one_line_warning
+            warnings.showwarning = show_warning_line
             app(standalone_mode=False)
     except VoiceCloneError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -331,12 +331,6 @@ def main() -> None:
         else:
             typer.echo(f"error: {exc}", err=True)
         sys.exit(getattr(exc, "exit_code", 2))
-
-
-def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                      file: object = None, line: str | None = None) -> None:
-    """Show a warning (a short reference, say) the way errors are shown: one line, no source code."""
-    typer.echo(f"warning: {message}", err=True)
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:

@@ -1,23 +1,27 @@
 """What the recipe and benchmark scripts share: one-line errors and checked numeric arguments.
 
 The `voiceclone` command handles its own errors (cli.main); these scripts are run as
-`python recipes/...` or `python benchmarks/...` and end the same way on bad input.
+`python recipes/...` or `python benchmarks/...` and report errors and warnings the same way.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable
 
-from voiceclone.errors import VoiceCloneError
+from voiceclone.errors import VoiceCloneError, show_warning_line
 
 
 def run_main(main: Callable[[], None]) -> None:
     """Run a script's ``main``: a VoiceCloneError, or a file that is missing, unreadable or in the way,
-    ends it with one ``error:`` line and exit code 1 instead of a traceback."""
+    ends it with one ``error:`` line and exit code 1 instead of a traceback; warnings (a short reference,
+    say) show as one ``warning:`` line each, as the `voiceclone` command shows them."""
     try:
-        main()
+        with warnings.catch_warnings():
+            warnings.showwarning = show_warning_line
+            main()
     except VoiceCloneError as exc:
         sys.exit(f"error: {exc}")
     except OSError as exc:
