@@ -13,7 +13,7 @@ from safetensors.torch import load_file, save_file
 from voiceclone.acoustic.config import AcousticConfig
 from voiceclone.atomic import atomic_write
 from voiceclone.acoustic.model import AcousticModel
-from voiceclone.errors import VoiceCloneError
+from voiceclone.errors import VoiceCloneError, first_line
 from voiceclone.text import PhonemeTable
 
 WEIGHTS, CONFIG, PHONEMES = "model.safetensors", "config.json", "phonemes.json"
@@ -59,8 +59,7 @@ def load_checkpoint(folder: str | os.PathLike = SHIPPED, device: str | torch.dev
     except VoiceCloneError:
         raise
     except Exception as exc:
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise VoiceCloneError(f"{folder}: acoustic checkpoint is corrupt or incompatible ({reason})") from None
+        raise VoiceCloneError(f"{folder}: acoustic checkpoint is corrupt or incompatible ({first_line(exc)[:200]})") from None
     if len(table) > cfg.n_symbols:
         raise VoiceCloneError(f"{folder}: phoneme table has {len(table)} symbols but the model knows {cfg.n_symbols}")
     return AcousticCheckpoint(model.to(device).eval(), table, config.get("meta", {}))
