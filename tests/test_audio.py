@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import soundfile as sf
 
 from conftest import make_speechlike
 from voiceclone.audio import load_audio, normalise_level, read_audio, resample, save_audio, to_mono, trim_silence
+from voiceclone.audio.io import write_audio_stream
 from voiceclone.errors import VoiceCloneError
 
 
@@ -157,6 +159,19 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
     assert out.exists() and [p.name for p in tmp_path.iterdir()] == ["out.wav"]
     with sf.SoundFile(str(out)) as handle:
         assert handle.samplerate == 22050 and handle.copy_metadata().get("software", "").startswith("voiceclone test")
+
+
+def test_a_stream_gets_one_tagged_wav():
+    x = make_speechlike(22050, 0.5)
+    stream = io.BytesIO()
+    write_audio_stream(stream, x, 22050, metadata={"software": "voiceclone test", "comment": "hi"})
+    stream.seek(0)
+    with sf.SoundFile(stream) as handle:
+        assert handle.format == "WAV" and handle.samplerate == 22050 and handle.frames == len(x)
+        assert handle.copy_metadata().get("comment") == "hi"
+        assert np.allclose(handle.read(dtype="float32"), x, atol=1 / 16384)
+    with pytest.raises(VoiceCloneError, match="nothing to write"):
+        write_audio_stream(io.BytesIO(), np.zeros(0, np.float32), 22050)
 
 
 def test_save_into_missing_folder_is_a_clear_error(tmp_path):

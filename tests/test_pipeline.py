@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import os
 import subprocess
 import sys
 
@@ -188,6 +190,41 @@ def test_cli_batch_mode(tmp_path):
     result = run("speak", "--text-file", str(lines), "--out-dir", str(clips), "--device", "cpu")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in clips.glob("*.wav")) == ["0001.wav", "0002.wav"]
+
+
+def test_cli_speak_pipes_text_in_and_a_wav_out():
+    result = subprocess.run([sys.executable, "-m", "voiceclone.cli", "speak", "-", "-o", "-", "--device", "cpu"],
+                            input=b"Hello there.", capture_output=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    audio, sr = sf.read(io.BytesIO(result.stdout), dtype="float32")
+    assert sr == SAMPLE_RATE and 0.5 < len(audio) / sr < 5.0 and detect_watermark(audio, sr).watermarked
+    assert result.stderr.decode().strip() == "standard output: spoken in default voice"
+
+
+def test_cli_speak_to_a_closed_pipe_is_one_line():
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody will read: the write fails with a broken pipe
+    try:
+        result = subprocess.run([sys.executable, "-m", "voiceclone.cli", "speak", "Hello there.", "-o", "-",
+                                 "--device", "cpu"], stdout=writer, stderr=subprocess.PIPE, text=True, timeout=600)
+    finally:
+        os.close(writer)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: standard output was closed before all the audio was written"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_cli_speak_will_not_write_audio_to_a_terminal():
+    import pty
+
+    main, terminal = pty.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "voiceclone.cli", "speak", "Hi.", "-o", "-"],
+                                stdout=terminal, stderr=subprocess.PIPE, text=True, timeout=600)
+    finally:
+        os.close(terminal)
+        os.close(main)
+    assert result.returncode == 1 and "pipe it" in result.stderr and result.stderr.strip().count("\n") == 0
 
 
 def test_speak_to_file_checks_both_paths_before_synthesis(cloner, tmp_path, monkeypatch):

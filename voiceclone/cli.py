@@ -6,6 +6,7 @@ usage errors exit 2.
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -43,8 +44,8 @@ def _root(
 
 @app.command()
 def speak(
-    text: Annotated[Optional[str], typer.Argument(help="The text to speak (or use --text-file).")] = None,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Output audio file (.wav, .flac or .ogg).")] = None,
+    text: Annotated[Optional[str], typer.Argument(help="The text to speak (or use --text-file); '-' reads it from standard input.")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Output audio file (.wav, .flac or .ogg); '-' writes a WAV to standard output, for a pipe.")] = None,
     ref: Annotated[Optional[list[Path]], typer.Option("--ref", metavar="AUDIO", help="Reference recording of the voice to clone (3-10 s of clear speech); repeat for several.")] = None,
     voice: Annotated[Optional[list[Path]], typer.Option("--voice", metavar="PROFILE", help="A voice profile made by 'voiceclone embed' (.npz); repeat to average several.")] = None,
     text_file: Annotated[Optional[Path], typer.Option("--text-file", help="Read the text from a UTF-8 file. With --out-dir, one output per non-empty line.")] = None,
@@ -60,7 +61,8 @@ def speak(
 
     Examples: voiceclone speak --ref me.wav "Hello there." -o hello.wav;
     voiceclone speak --voice me.npz --text-file book.txt -o book.wav;
-    voiceclone speak --text-file lines.txt --out-dir clips/
+    voiceclone speak --text-file lines.txt --out-dir clips/;
+    echo "Hello there." | voiceclone speak - -o - | aplay
     """
     from voiceclone.features.frame_match import MATCH_WEIGHT
     from voiceclone.pipeline import VoiceCloner, check_controls
@@ -79,13 +81,23 @@ def speak(
     check_controls(speed, pitch, similarity)  # before a batch starts; speak_to_file checks its paths itself
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise VoiceCloneError(f"{out_dir}: is a file; --out-dir needs a folder")
+    to_stdout = output is not None and str(output) == "-"
+    if to_stdout and sys.stdout.isatty():
+        raise VoiceCloneError("-o - writes WAV audio to standard output: pipe it (| aplay) or redirect it (> out.wav)")
     if text_file is not None:
         text = read_text_file(text_file)
+    elif text == "-":
+        text = sys.stdin.read()
     cloner = VoiceCloner(device=device, watermark=not no_watermark)
     if out_dir is None:
         chosen = cloner.voice(sources or None)
-        path = cloner.speak_to_file(text, output, chosen, speed, pitch, similarity, provenance_json, progress=True)
-        typer.echo(f"{path}: spoken in {chosen.description}")
+        try:
+            path = cloner.speak_to_file(text, sys.stdout.buffer if to_stdout else output, chosen, speed, pitch,
+                                        similarity, provenance_json, progress=True)
+        except BrokenPipeError:  # the reader went away; keep Python's exit-time flush from failing again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise VoiceCloneError("standard output was closed before all the audio was written") from None
+        typer.echo(f"{path or 'standard output'}: spoken in {chosen.description}", err=to_stdout)
         return
     from tqdm import tqdm
 

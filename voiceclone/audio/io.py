@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -105,17 +107,34 @@ def save_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, *, 
     supports as tags (title, comment, software, ...) are written into the file.
     """
     path = Path(path)
+    audio = _writable(audio, path)
+    fmt = check_audio_output(path)
+    return atomic_write(path, lambda tmp: _write_sound(str(tmp), audio, sample_rate, fmt, metadata))
+
+
+def write_audio_stream(stream: BinaryIO, audio: np.ndarray, sample_rate: int, *, metadata: dict | None = None) -> None:
+    """Write audio as one 16-bit WAV to a binary stream (standard output, a socket), tags as ``save_audio``.
+
+    The WAV is built in memory and written in one go, so a failure during encoding writes nothing.
+    """
+    audio = _writable(audio, getattr(stream, "name", "stream"))
+    buffer = io.BytesIO()
+    _write_sound(buffer, audio, sample_rate, "WAV", metadata)
+    stream.write(buffer.getvalue())
+    stream.flush()
+
+
+def _writable(audio: np.ndarray, where: object) -> np.ndarray:
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim != 1 or len(audio) == 0:
-        raise VoiceCloneError(f"{path}: nothing to write (expected a non-empty mono signal)")
-    fmt = check_audio_output(path)
+        raise VoiceCloneError(f"{where}: nothing to write (expected a non-empty mono signal)")
+    return audio
+
+
+def _write_sound(target: str | BinaryIO, audio: np.ndarray, sample_rate: int, fmt: str, metadata: dict | None) -> None:
     subtype = {"WAV": "PCM_16", "FLAC": "PCM_16", "OGG": "VORBIS"}[fmt]
-
-    def write(tmp: Path) -> None:
-        with sf.SoundFile(str(tmp), "w", samplerate=int(sample_rate), channels=1, format=fmt, subtype=subtype) as out:
-            for key, value in (metadata or {}).items():
-                if key in ("title", "copyright", "software", "artist", "comment", "date", "album", "license"):
-                    setattr(out, key, str(value))
-            out.write(np.clip(audio, -1.0, 1.0))
-
-    return atomic_write(path, write)
+    with sf.SoundFile(target, "w", samplerate=int(sample_rate), channels=1, format=fmt, subtype=subtype) as out:
+        for key, value in (metadata or {}).items():
+            if key in ("title", "copyright", "software", "artist", "comment", "date", "album", "license"):
+                setattr(out, key, str(value))
+        out.write(np.clip(audio, -1.0, 1.0))
