@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -27,6 +28,17 @@ def set_threads(n: int) -> None:
         threadpool_limits(n)
     except ImportError:
         pass
+
+
+def seconds_list(text: str) -> list[int]:
+    """argparse type: whole seconds, comma-separated ("10,60")."""
+    try:
+        values = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of whole seconds") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"{text}: every length must be at least 1 s")
+    return values
 
 
 def median_time(fn: Callable[[], object], repeats: int = 7, warmup: int = 2) -> float:
@@ -60,3 +72,22 @@ def write_json(name: str, payload: dict) -> Path:
     path = RESULTS_DIR / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **payload}, indent=2))
     return path
+
+
+def peak_rss_growth_mb(fn: Callable[[], object]) -> float:
+    """Peak resident memory (MB) while ``fn()`` runs, above the resident memory just before it (Linux).
+
+    Resets the kernel's high-water mark first (/proc/self/clear_refs), so an earlier peak (loading
+    the weights) does not hide this one.
+    """
+    before = _status_kb("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")
+    fn()
+    return (_status_kb("VmHWM") - before) / 1024
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")

@@ -18,12 +18,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from common import median_time, set_threads, write_json
+from common import median_time, peak_rss_growth_mb, seconds_list, set_threads, write_json
 from voiceclone.scripts import positive_int, run_main
 from voiceclone.vocoder import load_vocoder, vocode
 from voiceclone.vocoder.load import CHECKPOINT, CONFIG, WEIGHTS_PACKAGE
@@ -80,17 +79,7 @@ def memory_child(method: str, seconds: float) -> None:
         model = peer_generator()
         run = lambda m: peer_vocode(model, m)  # noqa: E731
     run(test_mel(1.0))
-    before = _status_kb("VmRSS")
-    Path("/proc/self/clear_refs").write_text("5")
-    run(test_mel(seconds))
-    print(json.dumps({"peak_growth_mb": (_status_kb("VmHWM") - before) / 1024}))
-
-
-def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
+    print(json.dumps({"peak_growth_mb": peak_rss_growth_mb(lambda: run(test_mel(seconds)))}))
 
 
 MALLOC_SETTINGS = {"default": {}, "mmap_threshold_1MiB": {"MALLOC_MMAP_THRESHOLD_": str(1 << 20)}}
@@ -102,17 +91,6 @@ def measure_memory(method: str, seconds: float, malloc: str) -> float:
     done = subprocess.run([sys.executable, __file__, "--memory-child", method, str(seconds)],
                           capture_output=True, text=True, check=True, env={**os.environ, **MALLOC_SETTINGS[malloc]})
     return json.loads(done.stdout.strip().splitlines()[-1])["peak_growth_mb"]
-
-
-def seconds_list(text: str) -> list[int]:
-    """argparse type: whole seconds, comma-separated ("10,60")."""
-    try:
-        values = [int(x) for x in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of whole seconds") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"{text}: every length must be at least 1 s")
-    return values
 
 
 def main() -> None:

@@ -120,3 +120,22 @@ def test_float32_peer_agrees_too():
     ours = mel_spectrogram(x, VOCODER_MEL)
     peer = torch_mel_spectrogram(x, VOCODER_MEL).numpy()
     assert np.max(np.abs(ours - peer)) < 1e-3
+
+
+# --- pitch -------------------------------------------------------------------------------------
+
+def test_yin_in_blocks_matches_one_pass_and_gates_on_the_whole_recording(monkeypatch):
+    import voiceclone.features.pitch as pitch
+
+    sr = VOCODER_MEL.sample_rate
+    t = np.arange(sr) / sr
+    tone = sum(np.sin(2 * np.pi * 150.0 * k * t) / k for k in (1, 2, 3))
+    signal = np.concatenate([0.3 * tone, 0.3e-3 * tone]).astype(np.float32)  # a loud second, then 60 dB quieter
+    monkeypatch.setattr(pitch, "BLOCK_FRAMES", 10**9)
+    whole = pitch.yin_f0(signal)
+    monkeypatch.setattr(pitch, "BLOCK_FRAMES", 16)  # the quiet second's blocks hold no loud frame
+    blocked = pitch.yin_f0(signal)
+    assert np.array_equal(whole, blocked)
+    per_second = len(blocked) // 2
+    assert np.median(blocked[5:per_second - 5]) == pytest.approx(150.0, rel=0.01)
+    assert not blocked[per_second + 5:].any()  # 60 dB below the loudest frame: unvoiced

@@ -12,6 +12,9 @@ import numpy as np
 
 from voiceclone.features.config import VOCODER_MEL, MelConfig
 
+BLOCK_FRAMES = 1024
+"""Frames analysed together (about 12 s at the vocoder's hop): bounds YIN's working memory near 100 MB."""
+
 
 @dataclass(frozen=True)
 class PitchConfig:
@@ -24,22 +27,39 @@ class PitchConfig:
     frame_length: int = 1024
 
 
-def _frames(audio: np.ndarray, mel: MelConfig, frame_length: int) -> np.ndarray:
+def _padded(audio: np.ndarray, mel: MelConfig, frame_length: int) -> np.ndarray:
     pad = (frame_length - mel.hop_length) // 2
-    padded = np.pad(audio.astype(np.float64), pad, mode="reflect" if len(audio) > pad else "constant")
-    n = mel.n_frames(len(audio))
-    idx = np.arange(frame_length)[None, :] + mel.hop_length * np.arange(n)[:, None]
+    return np.pad(audio.astype(np.float64), pad, mode="reflect" if len(audio) > pad else "constant")
+
+
+def _frames(padded: np.ndarray, mel: MelConfig, frame_length: int, start: int, stop: int) -> np.ndarray:
+    """Analysis frames ``start`` to ``stop`` (mel frame numbers) of the padded signal."""
+    idx = np.arange(frame_length)[None, :] + mel.hop_length * np.arange(start, stop)[:, None]
     return padded[idx]
 
 
 def yin_f0(audio: np.ndarray, sample_rate: int = VOCODER_MEL.sample_rate, config: PitchConfig = PitchConfig(),
            mel: MelConfig = VOCODER_MEL) -> np.ndarray:
-    """F0 in Hz per mel frame (0 where unvoiced) of a mono signal at ``sample_rate``."""
+    """F0 in Hz per mel frame (0 where unvoiced) of a mono signal at ``sample_rate``.
+
+    Frames are analysed ``BLOCK_FRAMES`` at a time, so memory stays flat however long the
+    recording; the loudness gate is relative to the loudest frame of the whole recording.
+    """
     if sample_rate != mel.sample_rate:
         raise ValueError(f"pitch frames follow the mel at {mel.sample_rate} Hz, got audio at {sample_rate} Hz")
-    frames = _frames(audio, mel, config.frame_length)
-    if len(frames) == 0:
+    n = mel.n_frames(len(audio))
+    if n <= 0:
         return np.zeros(0, np.float32)
+    padded = _padded(audio, mel, config.frame_length)
+    blocks = [_yin_block(_frames(padded, mel, config.frame_length, start, min(start + BLOCK_FRAMES, n)),
+                         sample_rate, config) for start in range(0, n, BLOCK_FRAMES)]
+    f0, periodic, level = (np.concatenate(parts) for parts in zip(*blocks))
+    voiced = periodic & (level > level.max() - (-config.silence_db))
+    return np.where(voiced, f0, 0.0).astype(np.float32)
+
+
+def _yin_block(frames: np.ndarray, sample_rate: int, config: PitchConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """YIN on a block of frames: F0 candidate, whether it is periodic and in range, frame level in dB."""
     w = config.frame_length // 2
     tau_max = min(w - 1, int(sample_rate / config.fmin))
     tau_min = max(2, int(sample_rate / config.fmax))
@@ -72,11 +92,10 @@ def yin_f0(audio: np.ndarray, sample_rate: int = VOCODER_MEL.sample_rate, config
     right = cmnd[rows, np.minimum(tau + 1, tau_max)]
     denom = left - 2 * mid + right
     shift = np.where(np.abs(denom) > 1e-12, 0.5 * (left - right) / np.where(denom == 0, 1, denom), 0.0)
-    period = tau + np.clip(shift, -1, 1)
-    f0 = sample_rate / period
+    f0 = sample_rate / (tau + np.clip(shift, -1, 1))
     level = 10 * np.log10(np.maximum(e0 / w, 1e-20))
-    voiced = (mid < config.threshold) & (level > level.max() - (-config.silence_db)) & (f0 >= config.fmin) & (f0 <= config.fmax)
-    return np.where(voiced, f0, 0.0).astype(np.float32)
+    periodic = (mid < config.threshold) & (f0 >= config.fmin) & (f0 <= config.fmax)
+    return f0, periodic, level
 
 
 def median_f0(f0: np.ndarray) -> float:
