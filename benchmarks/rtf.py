@@ -4,7 +4,8 @@ RTF = synthesis seconds / audio seconds, median of repeated runs after warm-up, 
 with 1 and 2 threads (and CUDA when available), in the built-in voice and in a cloned one
 (a cloned voice costs a second acoustic rendering and frame matching; the bar is judged on it).
 Peer: the vocoder alone on the same mel, so the table shows what the acoustic model and text
-front end add on top.
+front end add on top. Where the default vocoder precision is bf16 (a CPU with native bf16 units),
+the fp32 rows are timed too; the bar is judged on the default.
 
     python benchmarks/rtf.py [--repeats 7] [--text "..."] [--devices all|cpu|cuda]
 
@@ -24,6 +25,7 @@ import soundfile as sf
 import torch
 
 from common import median_time, set_threads, write_json
+from voiceclone.device import resolve_precision
 from voiceclone.pipeline import SAMPLE_RATE, VoiceCloner
 from voiceclone.scripts import positive_int, run_main
 from voiceclone.vocoder import vocode
@@ -59,6 +61,12 @@ def stage_times(cloner: VoiceCloner, voice, text: str) -> dict[str, float]:
             "audio_s": len(audio) / SAMPLE_RATE}
 
 
+def precisions(device: str) -> tuple[str, ...]:
+    """The default precision, plus fp32 for comparison where the default is something else."""
+    auto = resolve_precision("auto", torch.device(device))
+    return ("auto",) if auto == torch.float32 else ("auto", "fp32")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=positive_int, default=7)
@@ -72,8 +80,9 @@ def main() -> None:
 
     rows = []
     devices = {"all": ["cpu"] + (["cuda"] if torch.cuda.is_available() else []), "cpu": ["cpu"], "cuda": ["cuda"]}[args.devices]
-    for device in devices:
-        cloner = VoiceCloner(device=device)
+    for device, precision in ((d, p) for d in devices for p in precisions(d)):
+        cloner = VoiceCloner(device=device, precision=precision)
+        dtype = str(next(cloner.vocoder.parameters()).dtype).removeprefix("torch.")
         voices = {"built-in": cloner.default_voice(), "cloned": cloned_voice(cloner)}
         for threads, (name, voice) in ((t, v) for t in ((1, 2) if device == "cpu" else (2,)) for v in voices.items()):
             set_threads(threads)
@@ -84,17 +93,18 @@ def main() -> None:
             vocoder_only = median_time(lambda: vocode(cloner.vocoder, mel), repeats=args.repeats)
             stages = [stage_times(cloner, voice, args.text) for _ in range(3)]
             stage = {k: float(np.median([s[k] for s in stages])) for k in stages[0]}
-            rows.append({"device": device, "threads": threads, "voice": name, "audio_s": seconds, "total_s": total,
+            rows.append({"device": device, "precision": precision, "vocoder_dtype": dtype, "threads": threads, "voice": name, "audio_s": seconds, "total_s": total,
                          "rtf": total / seconds, "vocoder_only_rtf": vocoder_only / seconds,
                          "vocoder_share": vocoder_only / total, "stages_s": stage})
     print(f"text: {args.text!r}")
-    print(f"{'device':6s} {'thr':>3s} {'voice':>8s} {'audio s':>8s} {'total s':>8s} {'RTF':>6s} {'vocoder RTF':>11s} {'vocoder share':>13s}")
+    print(f"{'device':6s} {'vocoder':>8s} {'thr':>3s} {'voice':>8s} {'audio s':>8s} {'total s':>8s} {'RTF':>6s} {'vocoder RTF':>11s} {'vocoder share':>13s}")
     for r in rows:
-        print(f"{r['device']:6s} {r['threads']:3d} {r['voice']:>8s} {r['audio_s']:8.2f} {r['total_s']:8.3f} {r['rtf']:6.3f} "
+        print(f"{r['device']:6s} {r['vocoder_dtype']:>8s} {r['threads']:3d} {r['voice']:>8s} {r['audio_s']:8.2f} {r['total_s']:8.3f} {r['rtf']:6.3f} "
               f"{r['vocoder_only_rtf']:11.3f} {100 * r['vocoder_share']:12.0f}%")
-    two = next((r for r in rows if r["device"] == "cpu" and r["threads"] == 2 and r["voice"] == "cloned"), None)
+    two = next((r for r in rows if r["device"] == "cpu" and r["precision"] == "auto" and r["threads"] == 2
+                and r["voice"] == "cloned"), None)
     if two is not None:
-        print(f"bar: RTF {two['rtf']:.3f} on 2 CPU threads, cloned voice (<= 0.35): {'passes' if two['rtf'] <= 0.35 else 'FAILS'}")
+        print(f"bar: RTF {two['rtf']:.3f} on 2 CPU threads, cloned voice, default precision ({two['vocoder_dtype']}) (<= 0.35): {'passes' if two['rtf'] <= 0.35 else 'FAILS'}")
     print("wrote", write_json("rtf" if two is not None else "rtf_cuda",
                               {"text": args.text, "rows": rows, "bar_rtf_2threads": 0.35,
                                "passes": None if two is None else two["rtf"] <= 0.35}))

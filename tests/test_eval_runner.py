@@ -62,6 +62,8 @@ def test_clone_mode_with_an_injected_synthesiser_writes_a_complete_repeatable_re
     saved = json.loads((config.out / "results.json").read_text())
     assert saved["summary"]["voiceclone"]["wer"] == pytest.approx(summary["wer"])
     assert "| voiceclone |" in (config.out / "summary.md").read_text()
+    assert saved["config"]["precision"] == "auto" and saved["vocoder_dtype"] in ("float32", "bfloat16")
+    assert f"Vocoder arithmetic: {saved['vocoder_dtype']}" in (config.out / "summary.md").read_text()
 
     # run again, with the first run as the "peer": its WER on the same sentences is this run's own
     again = evaluate(EvalConfig(**{**config.__dict__, "out": tmp_path / "again", "save_audio": False,

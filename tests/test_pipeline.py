@@ -198,7 +198,8 @@ def test_cli_speak_pipes_text_in_and_a_wav_out():
     assert result.returncode == 0, result.stderr
     audio, sr = sf.read(io.BytesIO(result.stdout), dtype="float32")
     assert sr == SAMPLE_RATE and 0.5 < len(audio) / sr < 5.0 and detect_watermark(audio, sr).watermarked
-    assert result.stderr.decode().strip() == "standard output: spoken in default voice"
+    lines = [line.strip() for line in result.stderr.decode().replace("\r", "\n").splitlines() if line.strip()]
+    assert lines[-1] == "standard output: spoken in default voice"  # after any progress bar, not in the audio
 
 
 def test_cli_speak_to_a_closed_pipe_is_one_line():
@@ -209,8 +210,9 @@ def test_cli_speak_to_a_closed_pipe_is_one_line():
                                  "--device", "cpu"], stdout=writer, stderr=subprocess.PIPE, text=True, timeout=600)
     finally:
         os.close(writer)
-    assert result.returncode == 1
-    assert result.stderr.strip() == "error: standard output was closed before all the audio was written"
+    lines = [line.strip() for line in result.stderr.replace("\r", "\n").splitlines() if line.strip()]
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    assert lines[-1] == "error: standard output was closed before all the audio was written"  # after any progress bar
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")

@@ -23,7 +23,7 @@ TINY = HiFiGANConfig(upsample_initial_channel=16)
 
 @pytest.fixture(scope="module")
 def generator() -> HiFiGANGenerator:
-    return load_vocoder("cpu")
+    return load_vocoder("cpu", "fp32")
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def speech_mel() -> np.ndarray:
 
 
 def test_loaded_once_per_device(generator: HiFiGANGenerator) -> None:
-    assert load_vocoder("cpu") is generator
+    assert load_vocoder("cpu", "fp32") is generator
     assert not generator.training
     assert not any(p.requires_grad for p in generator.parameters())
     assert generator.config == HiFiGANConfig.from_json(package_file(WEIGHTS_PACKAGE, CONFIG))
@@ -71,6 +71,31 @@ def test_copy_synthesis_reproduces_the_mel(generator: HiFiGANGenerator, speech_m
     again = mel_spectrogram(audio, VOCODER_MEL)
     loud = speech_mel > np.log(1e-2)
     assert np.mean(np.abs(again - speech_mel)[loud]) < 0.5
+
+
+def test_bf16_weights_render_the_same_mel(generator: HiFiGANGenerator, speech_mel: np.ndarray) -> None:
+    half = load_vocoder("cpu", "bf16")
+    assert next(half.parameters()).dtype == torch.bfloat16 and half is not generator
+    audio = vocode(half, speech_mel)
+    assert audio.dtype == np.float32 and audio.shape == vocode(generator, speech_mel).shape
+    exact = mel_spectrogram(vocode(generator, speech_mel), VOCODER_MEL)
+    rounded = mel_spectrogram(audio, VOCODER_MEL)
+    assert np.mean(np.abs(rounded - exact)) < 0.15  # a wrong cast or a garbled stage moves it by whole nats
+
+
+def test_auto_precision_is_bf16_only_on_cpus_with_native_bf16(monkeypatch) -> None:
+    import voiceclone.device as device
+
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    monkeypatch.setattr(device, "native_cpu_bf16", lambda: True)
+    assert device.resolve_precision("auto", cpu) == torch.bfloat16
+    assert device.resolve_precision("auto", gpu) == torch.float32
+    assert device.resolve_precision("fp32", cpu) == torch.float32
+    monkeypatch.setattr(device, "native_cpu_bf16", lambda: False)
+    assert device.resolve_precision("auto", cpu) == torch.float32
+    assert device.resolve_precision("BF16", cpu) == torch.bfloat16
+    with pytest.raises(VoiceCloneError, match="unknown precision 'fp16'"):
+        device.resolve_precision("fp16", cpu)
 
 
 def test_chunked_equals_whole(generator: HiFiGANGenerator) -> None:

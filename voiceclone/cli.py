@@ -27,6 +27,11 @@ app = typer.Typer(
 )
 
 
+PrecisionOption = Annotated[str, typer.Option(
+    "--precision", help="Vocoder arithmetic: auto (bf16 on CPUs with native bf16 units such as AMX, about twice as "
+    "fast and judged the same; fp32 elsewhere), fp32 or bf16.")]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"voiceclone {__version__}")
@@ -54,6 +59,7 @@ def speak(
     pitch: Annotated[float, typer.Option("--pitch", help="Pitch shift in semitones, -12 to 12.")] = 0.0,
     similarity: Annotated[Optional[float], typer.Option("--similarity", help="0 to 1 (default 0.2): how far each sound is pulled toward the reference's own nearest sounds. Higher sounds more like the reference but less clear; off with --pitch.", show_default=False)] = None,
     device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    precision: PrecisionOption = "auto",
     no_watermark: Annotated[bool, typer.Option("--no-watermark", help="Do not watermark the output (recorded in the file's metadata).")] = False,
     provenance_json: Annotated[Optional[Path], typer.Option("--provenance-json", help="Also write the provenance record as a JSON sidecar here (with --out-dir: NNNN.json beside each file).")] = None,
 ) -> None:
@@ -88,7 +94,7 @@ def speak(
         text = read_text_file(text_file)
     elif text == "-":
         text = sys.stdin.read()
-    cloner = VoiceCloner(device=device, watermark=not no_watermark)
+    cloner = VoiceCloner(device=device, watermark=not no_watermark, precision=precision)
     if out_dir is None:
         chosen = cloner.voice(sources or None)
         try:
@@ -142,6 +148,7 @@ def vocode(
     audio: Annotated[Path, typer.Argument(help="Input audio file (wav, flac, ogg, mp3).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the resynthesised .wav.")],
     device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    precision: PrecisionOption = "auto",
     no_watermark: Annotated[bool, typer.Option("--no-watermark", help="Do not watermark the output (recorded in the file's metadata).")] = False,
 ) -> None:
     """Copy-synthesis: analyse the audio into a mel spectrogram and rebuild it with the HiFi-GAN vocoder.
@@ -155,7 +162,7 @@ def vocode(
     from voiceclone.hashing import file_sha256
     from voiceclone.watermark.provenance import make_provenance, provenance_tags
 
-    generator = load_vocoder(device)
+    generator = load_vocoder(device, precision)
     rate = generator.config.sampling_rate
     waveform = copy_synthesis(generator, load_audio(audio, rate))
     if not no_watermark:
@@ -260,6 +267,7 @@ def eval_(
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed for voice and sentence selection and for synthesis.")] = 0,
     device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    precision: PrecisionOption = "auto",
     save_audio: Annotated[
         bool, typer.Option("--save-audio", help="Also keep every output as out/audio/<key>.wav, with a dir-mode table.")
     ] = False,
@@ -283,7 +291,7 @@ def eval_(
 
     config = EvalConfig(mode=mode, out=out, refs=refs, sentences=sentences or DEFAULT_SENTENCES, outputs=outputs,
                         system=system, limit=limit, sentences_per_voice=sentences_per_voice, seed=seed,
-                        device=device, save_audio=save_audio, plots=plots, progress=progress,
+                        device=device, precision=precision, save_audio=save_audio, plots=plots, progress=progress,
                         peer_results=peer_results)
     result = evaluate(config)
     typer.echo(markdown_table(result["summary"]), nl=False)

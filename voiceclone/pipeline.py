@@ -19,7 +19,7 @@ import torch
 
 from voiceclone.acoustic.checkpoint import SHIPPED, load_checkpoint
 from voiceclone.audio import normalise_level
-from voiceclone.device import resolve_device
+from voiceclone.device import resolve_device, resolve_precision
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL
 from voiceclone.features.bands import band_statistics, match_joint_band_statistics, move_band_statistics
@@ -75,10 +75,17 @@ def voice_from_profile(profile, description: str) -> Voice:
 
 
 class VoiceCloner:
-    """Text + voice -> waveform. Models load once per instance and are reused for every call."""
+    """Text + voice -> waveform. Models load once per instance and are reused for every call.
 
-    def __init__(self, device: str = "auto", checkpoint: str | os.PathLike | None = None, watermark: bool = True):
+    ``precision`` is the vocoder's arithmetic: 'auto' (bfloat16 on CPUs with native bfloat16 units,
+    where it is about twice as fast; float32 elsewhere), 'fp32' or 'bf16'.
+    """
+
+    def __init__(self, device: str = "auto", checkpoint: str | os.PathLike | None = None, watermark: bool = True,
+                 precision: str = "auto"):
         self.device = resolve_device(device)
+        resolve_precision(precision, self.device)  # an unknown name fails before any model loads
+        self.precision = precision
         folder = Path(checkpoint or SHIPPED)
         ckpt = load_checkpoint(folder, self.device)
         own_voice = folder / DEFAULT_VOICE_FILE
@@ -113,7 +120,7 @@ class VoiceCloner:
         if self._vocoder is None:
             from voiceclone.vocoder import load_vocoder
 
-            self._vocoder = load_vocoder(self.device)
+            self._vocoder = load_vocoder(self.device, self.precision)
         return self._vocoder
 
     # --- voices ----------------------------------------------------------------------------------

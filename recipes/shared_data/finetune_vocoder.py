@@ -106,7 +106,7 @@ def main() -> None:
     train, val = Pairs(args.pairs / "train.npz", device), Pairs(args.pairs / "val.npz", device)
     args.run.mkdir(parents=True, exist_ok=True)
 
-    universal = load_vocoder("cpu")  # shared and cached: its weights are copied, never trained
+    universal = load_vocoder("cpu", "fp32")  # shared and cached: its weights are copied, never trained
     generator = HiFiGANGenerator(universal.config)
     generator.load_state_dict(universal.state_dict())
     generator = apply_weight_norm(generator).to(device).train()

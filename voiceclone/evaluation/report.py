@@ -138,6 +138,7 @@ def write_report(config, result: dict, examples: Sequence[tuple[np.ndarray, obje
         "markdown": write_text(
             out / "summary.md", f"# Evaluation: {config.mode} mode\n\n" + markdown_table(result["summary"])
             + "".join(f"\nSkipped {s['speaker']}: {s['reason']}\n" for s in result.get("skipped_references", []))
+            + (f"\nVocoder arithmetic: {result['vocoder_dtype']}\n" if "vocoder_dtype" in result else "")
         ),
     }
     if config.save_audio:

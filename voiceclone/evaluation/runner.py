@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceclone.audio import load_audio
+from voiceclone.device import resolve_device, resolve_precision
 from voiceclone.errors import VoiceCloneError
 from voiceclone.evaluation.data import (
     DEFAULT_SENTENCES,
@@ -34,16 +35,16 @@ Synthesise = Callable[[str, Path], tuple[np.ndarray, int]]
 class System:
     """A synthesiser that can be evaluated by name."""
 
-    load: Callable[[str], Synthesise]
-    """Builds the synthesise callable on a device ('auto', 'cpu', 'cuda')."""
+    load: Callable[[str, str], Synthesise]
+    """Builds the synthesise callable on a device ('auto', 'cpu', 'cuda') at a vocoder precision ('auto', 'fp32', 'bf16')."""
     clones: bool = True
     """False for systems whose output ignores the reference: each sentence is then rendered once."""
 
 
-def _load_voiceclone(device: str) -> Synthesise:
+def _load_voiceclone(device: str, precision: str) -> Synthesise:
     from voiceclone.pipeline import VoiceCloner
 
-    cloner = VoiceCloner(device=device)
+    cloner = VoiceCloner(device=device, precision=precision)
     voices: dict[Path, object] = {}
 
     def synthesise(text: str, reference: Path) -> tuple[np.ndarray, int]:
@@ -54,16 +55,16 @@ def _load_voiceclone(device: str) -> Synthesise:
     return synthesise
 
 
-def _load_voiceclone_fixed(device: str) -> Synthesise:
+def _load_voiceclone_fixed(device: str, precision: str) -> Synthesise:
     """Our model told to speak in its built-in voice whatever the reference: what 'no cloning' scores."""
     from voiceclone.pipeline import VoiceCloner
 
-    cloner = VoiceCloner(device=device)
+    cloner = VoiceCloner(device=device, precision=precision)
     voice = cloner.default_voice()
     return lambda text, reference: cloner.speak(text, voice)
 
 
-def _load_band_statistics_baseline(device: str) -> Synthesise:
+def _load_band_statistics_baseline(device: str, precision: str) -> Synthesise:
     """The training-free cloning baseline: the built-in voice's log-mel, each band shifted and scaled to
     the reference's speech-frame mean and std, then vocoded (no conditioning on the reference, no frame matching)."""
     from voiceclone.audio import load_audio
@@ -73,7 +74,7 @@ def _load_band_statistics_baseline(device: str) -> Synthesise:
     from voiceclone.vocoder import vocode
     from voiceclone.watermark import embed_watermark
 
-    cloner = VoiceCloner(device=device)
+    cloner = VoiceCloner(device=device, precision=precision)
     voice = cloner.default_voice()
     references: dict[Path, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -86,7 +87,7 @@ def _load_band_statistics_baseline(device: str) -> Synthesise:
     return synthesise
 
 
-def _load_piper(device: str) -> Synthesise:
+def _load_piper(device: str, precision: str) -> Synthesise:
     from voiceclone.evaluation.peer import PiperPeer
 
     peer = PiperPeer()
@@ -116,6 +117,7 @@ class EvalConfig:
     sentences_per_voice: int = 0
     seed: int = 0
     device: str = "auto"
+    precision: str = "auto"
     save_audio: bool = False
     plots: bool = True
     examples: int = 3
@@ -157,11 +159,11 @@ def real_candidates(refs: Sequence[Reference], audio16k: Sequence[np.ndarray]) -
                         probe=audio[len(audio) // 2:])
 
 
-def copy_candidates(refs: Sequence[Reference], device: str) -> Iterator[Candidate]:
+def copy_candidates(refs: Sequence[Reference], device: str, precision: str) -> Iterator[Candidate]:
     """Each recording's vocoder mel through the HiFi-GAN vocoder: the ceiling any mel-based system can reach."""
     from voiceclone.vocoder import copy_synthesis, load_vocoder
 
-    generator = load_vocoder(device)
+    generator = load_vocoder(device, precision)
     rate = generator.config.sampling_rate
     for i, ref in enumerate(refs):
         wav = load_audio(ref.path, rate)
@@ -270,16 +272,16 @@ def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synth
     if config.mode == "real":
         candidates, total = real_candidates(refs, loaded), len(refs)
     elif config.mode == "copy":
-        candidates, total = copy_candidates(refs, config.device), len(refs)
+        candidates, total = copy_candidates(refs, config.device, config.precision), len(refs)
     elif config.mode == "dir":
         items = read_rendered(config.outputs)
         candidates, total = dir_candidates(items, config.outputs, [r.path for r in refs]), len(items)
     else:
         name = PEER_SYSTEM if config.mode == "peer" else config.system
-        system = SYSTEMS[name] if synthesise is None else System(lambda device: synthesise)
+        system = SYSTEMS[name] if synthesise is None else System(lambda device, precision: synthesise)
         sentences = read_sentences(config.sentences)
         assignment = assign_sentences(len(refs), len(sentences), config.sentences_per_voice, config.seed)
-        candidates = synthesis_candidates(name, system.load(config.device), system.clones, refs, sentences,
+        candidates = synthesis_candidates(name, system.load(config.device, config.precision), system.clones, refs, sentences,
                                           assignment, config.seed, skipped)
         total = sum(len(a) for a in assignment)
 
@@ -311,6 +313,9 @@ def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synth
             config.out.rmdir()  # a failed run leaves no empty report folder behind
         raise
     result = {"summary": summarise(rows), "rows": rows, "skipped_references": skipped}
+    if config.mode in ("copy", "clone"):  # what 'auto' meant on this machine
+        dtype = resolve_precision(config.precision, resolve_device(config.device))
+        result["vocoder_dtype"] = str(dtype).removeprefix("torch.")
     if peer_rows is not None:
         for system, values in result["summary"].items():
             values["peer_wer_same_sentences"] = peer_wer_on_same_sentences(

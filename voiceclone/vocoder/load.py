@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from voiceclone.device import resolve_device
+from voiceclone.device import resolve_device, resolve_precision
 from voiceclone.errors import VoiceCloneError
 from voiceclone.vocoder.config import HiFiGANConfig
 from voiceclone.vocoder.generator import HiFiGANGenerator, fold_weight_norm
@@ -46,10 +46,16 @@ def load_generator(checkpoint: Path, config: Path, device: torch.device | str = 
 
 
 @lru_cache(maxsize=4)
-def _cached(device: torch.device) -> HiFiGANGenerator:
-    return load_generator(package_file(WEIGHTS_PACKAGE, CHECKPOINT), package_file(WEIGHTS_PACKAGE, CONFIG), device)
+def _cached(device: torch.device, dtype: torch.dtype) -> HiFiGANGenerator:
+    generator = load_generator(package_file(WEIGHTS_PACKAGE, CHECKPOINT), package_file(WEIGHTS_PACKAGE, CONFIG), device)
+    return generator.to(dtype)
 
 
-def load_vocoder(device: str | torch.device = "auto") -> HiFiGANGenerator:
-    """The universal HiFi-GAN (22.05 kHz, 80 mels, hop 256) on ``device``, loaded once per device."""
-    return _cached(resolve_device(device) if isinstance(device, str) else device)
+def load_vocoder(device: str | torch.device = "auto", precision: str = "auto") -> HiFiGANGenerator:
+    """The universal HiFi-GAN (22.05 kHz, 80 mels, hop 256) on ``device``, loaded once per device and precision.
+
+    ``precision`` is 'auto', 'fp32' or 'bf16' (``voiceclone.device.resolve_precision``); ``vocode``
+    feeds the generator in its own dtype and returns float32 audio either way.
+    """
+    device = resolve_device(device) if isinstance(device, str) else device
+    return _cached(device, resolve_precision(precision, device))
