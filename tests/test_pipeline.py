@@ -269,6 +269,7 @@ def test_cli_warns_that_similarity_is_off_with_a_pitch_shift(tmp_path):
     (["speak", "Hi."], "-o OUT.wav"),
     (["speak", "Hi.", "-o", "{tmp}/x.wav", "--speed", "9"], "out of range"),
     (["speak", "Hi.", "-o", "{tmp}/x.wav", "--similarity", "-1"], "out of range"),
+    (["speak", "Hi.", "-o", "{tmp}/x.wav", "--precision", "fp16"], "unknown precision 'fp16'"),
     (["speak", "--text-file", "{tmp}/lines.txt", "--out-dir", "{tmp}/lines.txt"], "is a file"),
     (["speak", "Hi.", "-o", "{tmp}"], "is a folder"),
     (["speak", "Hi.", "-o", "{tmp}/lines.txt/x.wav"], "is a file, not a folder"),
