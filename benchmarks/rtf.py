@@ -4,7 +4,7 @@ RTF = synthesis seconds / audio seconds, median of repeated runs after warm-up, 
 with 1 and 2 threads (and CUDA when available), in the built-in voice and in a cloned one
 (a cloned voice costs a second acoustic rendering and frame matching; the bar is judged on it).
 Peer: the vocoder alone on the same mel, so the table shows what the acoustic model and text
-front end add on top. Where the default vocoder precision is bf16 (a CPU with native bf16 units),
+front end add on top. Where the default vocoder precision is bf16 (a CPU with AMX),
 the fp32 rows are timed too; the bar is judged on the default.
 
     python benchmarks/rtf.py [--repeats 7] [--text "..."] [--devices all|cpu|cuda]

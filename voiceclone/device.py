@@ -29,10 +29,10 @@ PRECISION_CHOICES = ("auto", "fp32", "bf16")
 def resolve_precision(name: str, device: torch.device) -> torch.dtype:
     """The vocoder's arithmetic for a --precision flag on ``device``.
 
-    'auto' is bfloat16 on a CPU with native bfloat16 matrix instructions (AMX or AVX512-BF16): there
-    the vocoder runs about twice as fast and the judges score its output as they score float32's
-    (README, "Speed"). Everywhere else, where bfloat16 would be emulated or was not measured (CUDA),
-    it is float32.
+    'auto' is bfloat16 on a CPU with AMX (Intel's matrix units, which multiply bfloat16 natively):
+    there the vocoder runs about twice as fast and the judges score its output as they score
+    float32's (README, "Speed"). Everywhere else it is float32: without native bfloat16 it would be
+    emulated and slower, and CPUs with AVX512-BF16 alone, and CUDA, have not been measured.
     """
     name = name.lower()
     if name == "fp32":
@@ -40,11 +40,11 @@ def resolve_precision(name: str, device: torch.device) -> torch.dtype:
     if name == "bf16":
         return torch.bfloat16
     if name == "auto":
-        return torch.bfloat16 if device.type == "cpu" and native_cpu_bf16() else torch.float32
+        return torch.bfloat16 if device.type == "cpu" and cpu_has_amx() else torch.float32
     raise VoiceCloneError(f"unknown precision '{name}'; choose one of: {', '.join(PRECISION_CHOICES)}")
 
 
-def native_cpu_bf16() -> bool:
-    """Whether this CPU multiplies bfloat16 matrices natively (torch's own capability checks)."""
-    checks = [getattr(torch.cpu, name, None) for name in ("_is_amx_tile_supported", "_is_avx512_bf16_supported")]
-    return any(check() for check in checks if check is not None)
+def cpu_has_amx() -> bool:
+    """Whether this CPU has AMX tiles (torch's own capability check; False where torch lacks it)."""
+    check = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    return bool(check()) if check is not None else False

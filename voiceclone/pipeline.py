@@ -77,7 +77,7 @@ def voice_from_profile(profile, description: str) -> Voice:
 class VoiceCloner:
     """Text + voice -> waveform. Models load once per instance and are reused for every call.
 
-    ``precision`` is the vocoder's arithmetic: 'auto' (bfloat16 on CPUs with native bfloat16 units,
+    ``precision`` is the vocoder's arithmetic: 'auto' (bfloat16 on CPUs with AMX matrix units,
     where it is about twice as fast; float32 elsewhere), 'fp32' or 'bf16'.
     """
 
