@@ -192,14 +192,18 @@ def test_cli_batch_mode(tmp_path):
     assert sorted(p.name for p in clips.glob("*.wav")) == ["0001.wav", "0002.wav"]
 
 
+def last_stderr_line(stderr: str) -> str:
+    """The last non-blank line of a command's stderr, after any progress bar (which redraws with carriage returns)."""
+    return [line.strip() for line in stderr.replace("\r", "\n").splitlines() if line.strip()][-1]
+
+
 def test_cli_speak_pipes_text_in_and_a_wav_out():
     result = subprocess.run([sys.executable, "-m", "voiceclone.cli", "speak", "-", "-o", "-", "--device", "cpu"],
                             input=b"Hello there.", capture_output=True, timeout=600)
     assert result.returncode == 0, result.stderr
     audio, sr = sf.read(io.BytesIO(result.stdout), dtype="float32")
     assert sr == SAMPLE_RATE and 0.5 < len(audio) / sr < 5.0 and detect_watermark(audio, sr).watermarked
-    lines = [line.strip() for line in result.stderr.decode().replace("\r", "\n").splitlines() if line.strip()]
-    assert lines[-1] == "standard output: spoken in default voice"  # after any progress bar, not in the audio
+    assert last_stderr_line(result.stderr.decode()) == "standard output: spoken in default voice"  # not in the audio
 
 
 def test_cli_speak_to_a_closed_pipe_is_one_line():
@@ -210,9 +214,8 @@ def test_cli_speak_to_a_closed_pipe_is_one_line():
                                  "--device", "cpu"], stdout=writer, stderr=subprocess.PIPE, text=True, timeout=600)
     finally:
         os.close(writer)
-    lines = [line.strip() for line in result.stderr.replace("\r", "\n").splitlines() if line.strip()]
     assert result.returncode == 1 and "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
-    assert lines[-1] == "error: standard output was closed before all the audio was written"  # after any progress bar
+    assert last_stderr_line(result.stderr) == "error: standard output was closed before all the audio was written"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
