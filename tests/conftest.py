@@ -54,3 +54,8 @@ def make_speechlike(sample_rate: int, seconds: float, seed: int = 0) -> np.ndarr
     envelope = 0.5 * (1 + np.sin(2 * np.pi * 3.0 * t)) ** 2
     signal = envelope * voiced + 0.02 * rng.standard_normal(len(t))
     return (0.3 * signal / np.max(np.abs(signal))).astype(np.float32)
+
+
+def last_stderr_line(stderr: str) -> str:
+    """The last non-blank line of a command's stderr, after any progress bar (which redraws with carriage returns)."""
+    return [line.strip() for line in stderr.replace("\r", "\n").splitlines() if line.strip()][-1]

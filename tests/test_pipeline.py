@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.conftest import last_stderr_line
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features.bands import band_statistics
 from voiceclone.features.frame_match import MATCH_WEIGHT, nearest_frame_means, speech_gate
@@ -190,11 +191,6 @@ def test_cli_batch_mode(tmp_path):
     result = run("speak", "--text-file", str(lines), "--out-dir", str(clips), "--device", "cpu")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in clips.glob("*.wav")) == ["0001.wav", "0002.wav"]
-
-
-def last_stderr_line(stderr: str) -> str:
-    """The last non-blank line of a command's stderr, after any progress bar (which redraws with carriage returns)."""
-    return [line.strip() for line in stderr.replace("\r", "\n").splitlines() if line.strip()][-1]
 
 
 def test_cli_speak_pipes_text_in_and_a_wav_out():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import make_speechlike
+from tests.conftest import last_stderr_line, make_speechlike
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL, mel_spectrogram
 from voiceclone.vocoder import HiFiGANConfig, HiFiGANGenerator, load_generator, load_vocoder, vocode, vocode_stream
@@ -187,3 +187,27 @@ def test_cli_vocode(tmp_path) -> None:
     assert failed.returncode == 1
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_cli_vocode_pipes_a_wav_out(tmp_path) -> None:
+    import io
+
+    import soundfile as sf
+
+    source = tmp_path / "in.wav"
+    sf.write(source, make_speechlike(22050, 1.0), 22050)
+    done = subprocess.run([sys.executable, "-m", "voiceclone.cli", "vocode", str(source), "-o", "-", "--device", "cpu",
+                           "--precision", "fp32"], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    audio, rate = sf.read(io.BytesIO(done.stdout), dtype="float32")
+    assert rate == 22050 and abs(len(audio) - 22050) < 512
+    assert last_stderr_line(done.stderr.decode()) == f"standard output: {len(audio) / rate:.2f} s vocoded at 22050 Hz"
+
+
+def test_cli_vocode_checks_the_output_before_the_work(tmp_path) -> None:
+    """A bad output path fails at once, before the input is even read: the input here does not exist."""
+    cli = [sys.executable, "-m", "voiceclone.cli", "vocode", str(tmp_path / "none.wav")]
+    for output, message in [(tmp_path / "x.mp3", "unsupported output extension"), (tmp_path / "no" / "x.wav", "does not exist")]:
+        failed = subprocess.run([*cli, "-o", str(output)], capture_output=True, text=True)
+        assert failed.returncode == 1 and message in failed.stderr, failed.stderr
+        assert failed.stderr.count("\n") == 1 and not output.exists()

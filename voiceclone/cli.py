@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -25,6 +27,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _to_stdout(output: Optional[Path]) -> bool:
+    """Whether ``-o -`` sends the audio to standard output; refused when that is a terminal."""
+    to_stdout = output is not None and str(output) == "-"
+    if to_stdout and sys.stdout.isatty():
+        raise VoiceCloneError("-o - writes WAV audio to standard output: pipe it (| aplay) or redirect it (> out.wav)")
+    return to_stdout
+
+
+@contextmanager
+def _reader_may_leave() -> Iterator[None]:
+    """A pipe on standard output closed early becomes one error line, not a traceback at exit."""
+    try:
+        yield
+    except BrokenPipeError:  # keep Python's exit-time flush from failing again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise VoiceCloneError("standard output was closed before all the audio was written") from None
 
 
 PrecisionOption = Annotated[str, typer.Option(
@@ -87,9 +107,7 @@ def speak(
     check_controls(speed, pitch, similarity)  # before a batch starts; speak_to_file checks its paths itself
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise VoiceCloneError(f"{out_dir}: is a file; --out-dir needs a folder")
-    to_stdout = output is not None and str(output) == "-"
-    if to_stdout and sys.stdout.isatty():
-        raise VoiceCloneError("-o - writes WAV audio to standard output: pipe it (| aplay) or redirect it (> out.wav)")
+    to_stdout = _to_stdout(output)
     if text_file is not None:
         text = read_text_file(text_file)
     elif text == "-":
@@ -97,12 +115,9 @@ def speak(
     cloner = VoiceCloner(device=device, watermark=not no_watermark, precision=precision)
     if out_dir is None:
         chosen = cloner.voice(sources or None)
-        try:
+        with _reader_may_leave():
             path = cloner.speak_to_file(text, sys.stdout.buffer if to_stdout else output, chosen, speed, pitch,
                                         similarity, provenance_json, progress=True)
-        except BrokenPipeError:  # the reader went away; keep Python's exit-time flush from failing again
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise VoiceCloneError("standard output was closed before all the audio was written") from None
         typer.echo(f"{path or 'standard output'}: spoken in {chosen.description}", err=to_stdout)
         return
     from tqdm import tqdm
@@ -146,31 +161,45 @@ def mel(
 @app.command()
 def vocode(
     audio: Annotated[Path, typer.Argument(help="Input audio file (wav, flac, ogg, mp3).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the resynthesised .wav.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the resynthesised audio (.wav, .flac or .ogg); '-' writes a WAV to standard output, for a pipe.")],
     device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
     precision: PrecisionOption = "auto",
     no_watermark: Annotated[bool, typer.Option("--no-watermark", help="Do not watermark the output (recorded in the file's metadata).")] = False,
 ) -> None:
     """Copy-synthesis: analyse the audio into a mel spectrogram and rebuild it with the HiFi-GAN vocoder.
 
-    Like everything voiceclone synthesises, the output is watermarked (unless --no-watermark) and
-    carries provenance tags.
+    Like everything voiceclone synthesises, the output is watermarked (unless --no-watermark) and carries provenance tags.
+
+    Example: voiceclone vocode speech.flac -o - | aplay
     """
     from voiceclone.audio import load_audio, save_audio
+    from voiceclone.audio.io import check_audio_output, write_audio_stream
+    from voiceclone.features import VOCODER_MEL
+    from voiceclone.hashing import file_sha256
+    from voiceclone.pipeline import vocoding_progress
     from voiceclone.vocoder import copy_synthesis, load_vocoder
     from voiceclone.watermark import DEFAULT_KEY, embed_watermark
-    from voiceclone.hashing import file_sha256
     from voiceclone.watermark.provenance import make_provenance, provenance_tags
 
+    to_stdout = _to_stdout(output)
+    if not to_stdout:
+        check_audio_output(output)  # before the work, so a bad path fails at once
     generator = load_vocoder(device, precision)
     rate = generator.config.sampling_rate
-    waveform = copy_synthesis(generator, load_audio(audio, rate))
+    signal = load_audio(audio, rate)
+    with vocoding_progress(VOCODER_MEL.n_frames(len(signal)) * VOCODER_MEL.hop_length, rate, show=True) as bar:
+        waveform = copy_synthesis(generator, signal, on_piece=bar.update)
     if not no_watermark:
         waveform = embed_watermark(waveform, rate)
     record = make_provenance("hifigan-universal-v1", [file_sha256(audio)], not no_watermark,
                              key_id=None if no_watermark else DEFAULT_KEY.key_id)
-    save_audio(output, waveform, rate, metadata=provenance_tags(record))
-    typer.echo(f"{output}: {len(waveform) / rate:.2f} s vocoded at {rate} Hz")
+    if to_stdout:
+        with _reader_may_leave():
+            write_audio_stream(sys.stdout.buffer, waveform, rate, metadata=provenance_tags(record))
+    else:
+        save_audio(output, waveform, rate, metadata=provenance_tags(record))
+    typer.echo(f"{'standard output' if to_stdout else output}: {len(waveform) / rate:.2f} s vocoded at {rate} Hz",
+               err=to_stdout)
 
 
 @app.command()

@@ -242,9 +242,7 @@ class VoiceCloner:
 
         voice = self.voice(voice)
         mel = self.mel(text, voice, speed, pitch, similarity, progress)
-        with _progress(None, progress, desc="vocoding", total=mel.shape[1] * VOCODER_MEL.hop_length,
-                       unit_scale=1 / SAMPLE_RATE,
-                       bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of speech [{elapsed}<{remaining}]") as bar:
+        with vocoding_progress(mel.shape[1] * VOCODER_MEL.hop_length, SAMPLE_RATE, progress) as bar:
             audio = vocode(self.vocoder, mel, on_piece=bar.update)
         audio = normalise_level(audio, OUTPUT_LEVEL_DBFS)
         if self.watermark:
@@ -298,6 +296,12 @@ def _progress(items, show: bool, **options):
     from tqdm import tqdm
 
     return tqdm(items, disable=not show, delay=PROGRESS_DELAY_S, leave=False, **options)
+
+
+def vocoding_progress(samples: int, sample_rate: int, show: bool):
+    """A bar over the seconds of audio being vocoded (update it with each piece's sample count)."""
+    return _progress(None, show, desc="vocoding", total=samples, unit_scale=1 / sample_rate,
+                     bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of speech [{elapsed}<{remaining}]")
 
 
 def restore_detail(mel: np.ndarray, builtin: np.ndarray | None = None,

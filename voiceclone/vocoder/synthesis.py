@@ -84,6 +84,9 @@ def _synthesise(generator: HiFiGANGenerator, mel: torch.Tensor, start: int, fram
     return audio.float().cpu().numpy()
 
 
-def copy_synthesis(generator: HiFiGANGenerator, audio: np.ndarray) -> np.ndarray:
-    """Analyse 22.05 kHz ``audio`` with ``VOCODER_MEL`` and vocode it back (the vocoder's upper bound)."""
-    return vocode(generator, mel_spectrogram(audio, VOCODER_MEL))
+def copy_synthesis(generator: HiFiGANGenerator, audio: np.ndarray,
+                   on_piece: Callable[[int], object] | None = None) -> np.ndarray:
+    """Analyse 22.05 kHz ``audio`` with ``VOCODER_MEL`` and vocode it back (the vocoder's upper bound).
+
+    ``on_piece`` is called with each vocoded piece's sample count, as by ``vocode``."""
+    return vocode(generator, mel_spectrogram(audio, VOCODER_MEL), on_piece=on_piece)
