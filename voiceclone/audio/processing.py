@@ -29,12 +29,16 @@ def resample(audio: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     return soxr.resample(audio, orig_sr, target_sr, quality="HQ").astype(np.float32, copy=False)
 
 
+RMS_BLOCK_FRAMES = 2048
+"""Frames measured at a time by ``frame_rms_db``: memory stays a few MB however long the signal."""
+
+
 def frame_rms_db(audio: np.ndarray, frame: int, hop: int) -> np.ndarray:
     """RMS level in dB (re full scale) of each frame; frames cover the signal from sample 0."""
-    n_frames = max(1, 1 + (len(audio) - frame) // hop) if len(audio) >= frame else 1
     padded = audio if len(audio) >= frame else np.pad(audio, (0, frame - len(audio)))
-    idx = np.arange(frame)[None, :] + hop * np.arange(n_frames)[:, None]
-    power = np.mean(np.square(padded[idx], dtype=np.float64), axis=1)
+    frames = np.lib.stride_tricks.sliding_window_view(padded, frame)[::hop]  # a view: nothing copied yet
+    power = np.concatenate([np.mean(np.square(frames[i:i + RMS_BLOCK_FRAMES], dtype=np.float64), axis=1)
+                            for i in range(0, len(frames), RMS_BLOCK_FRAMES)])
     return 10.0 * np.log10(np.maximum(power, 1e-20))
 
 
