@@ -172,8 +172,8 @@ def vocode(
 
     Example: voiceclone vocode speech.flac -o - | aplay
     """
-    from voiceclone.audio import load_audio, save_audio
-    from voiceclone.audio.io import check_audio_output, write_audio_stream
+    from voiceclone.audio import load_audio
+    from voiceclone.audio.io import check_audio_target, write_audio
     from voiceclone.features import VOCODER_MEL
     from voiceclone.hashing import file_sha256
     from voiceclone.pipeline import vocoding_progress
@@ -182,8 +182,8 @@ def vocode(
     from voiceclone.watermark.provenance import make_provenance, provenance_tags
 
     to_stdout = _to_stdout(output)
-    if not to_stdout:
-        check_audio_output(output)  # before the work, so a bad path fails at once
+    target = sys.stdout.buffer if to_stdout else output
+    check_audio_target(target)  # before the work, so a bad path fails at once
     generator = load_vocoder(device, precision)
     rate = generator.config.sampling_rate
     signal = load_audio(audio, rate)
@@ -193,11 +193,8 @@ def vocode(
         waveform = embed_watermark(waveform, rate)
     record = make_provenance("hifigan-universal-v1", [file_sha256(audio)], not no_watermark,
                              key_id=None if no_watermark else DEFAULT_KEY.key_id)
-    if to_stdout:
-        with _reader_may_leave():
-            write_audio_stream(sys.stdout.buffer, waveform, rate, metadata=provenance_tags(record))
-    else:
-        save_audio(output, waveform, rate, metadata=provenance_tags(record))
+    with _reader_may_leave():
+        write_audio(target, waveform, rate, metadata=provenance_tags(record))
     typer.echo(f"{'standard output' if to_stdout else output}: {len(waveform) / rate:.2f} s vocoded at {rate} Hz",
                err=to_stdout)
 

@@ -12,13 +12,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import torch
 
 from voiceclone.acoustic.checkpoint import SHIPPED, load_checkpoint
 from voiceclone.audio import normalise_level
+from voiceclone.audio.io import AudioTarget
 from voiceclone.device import resolve_device, resolve_precision
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL
@@ -259,7 +259,7 @@ class VoiceCloner:
         return make_provenance(self.model_id, list(voice.reference_sha256), self.watermark,
                                key_id=DEFAULT_KEY.key_id if self.watermark else None)
 
-    def speak_to_file(self, text: str, path: str | os.PathLike | BinaryIO, voice: Voice | None = None, speed: float = 1.0,
+    def speak_to_file(self, text: str, path: AudioTarget, voice: Voice | None = None, speed: float = 1.0,
                       pitch: float = 0.0, similarity: float = MATCH_WEIGHT, provenance_json: str | os.PathLike | None = None,
                       progress: bool = False) -> Path | None:
         """Speak and write the result atomically, with provenance tags (and a JSON sidecar if asked).
@@ -269,23 +269,16 @@ class VoiceCloner:
         checked before synthesis, so a bad one fails at once and writes nothing.
         """
         from voiceclone.atomic import check_output_path
-        from voiceclone.audio import save_audio
-        from voiceclone.audio.io import check_audio_output, write_audio_stream
+        from voiceclone.audio.io import check_audio_target, write_audio
         from voiceclone.watermark.provenance import provenance_tags, write_sidecar
 
-        to_stream = hasattr(path, "write")
-        if not to_stream:
-            check_audio_output(path)
+        check_audio_target(path)
         if provenance_json is not None:
             check_output_path(provenance_json)
         voice = self.voice(voice)
         audio, sr = self.speak(text, voice, speed, pitch, similarity, progress)
         record = self.provenance(voice)
-        if to_stream:
-            write_audio_stream(path, audio, sr, metadata=provenance_tags(record))
-            out = None
-        else:
-            out = save_audio(path, audio, sr, metadata=provenance_tags(record))
+        out = write_audio(path, audio, sr, metadata=provenance_tags(record))
         if provenance_json is not None:
             write_sidecar(provenance_json, record)
         return out

@@ -124,6 +124,24 @@ def write_audio_stream(stream: BinaryIO, audio: np.ndarray, sample_rate: int, *,
     stream.flush()
 
 
+AudioTarget = str | os.PathLike | BinaryIO
+"""Where synthesised audio goes: a file path, or a binary stream (standard output) that gets a WAV."""
+
+
+def check_audio_target(target: AudioTarget) -> None:
+    """A VoiceCloneError now if ``target`` is a path audio cannot be written to (a stream is not checked)."""
+    if not hasattr(target, "write"):
+        check_audio_output(target)
+
+
+def write_audio(target: AudioTarget, audio: np.ndarray, sample_rate: int, *, metadata: dict | None = None) -> Path | None:
+    """``save_audio`` to a path (returned), or ``write_audio_stream`` to a binary stream (None returned)."""
+    if hasattr(target, "write"):
+        write_audio_stream(target, audio, sample_rate, metadata=metadata)
+        return None
+    return save_audio(target, audio, sample_rate, metadata=metadata)
+
+
 def _writable(audio: np.ndarray, where: object) -> np.ndarray:
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim != 1 or len(audio) == 0:
