@@ -1,8 +1,7 @@
 """The training recipe end to end on a tiny made-up prepared set: it runs, saves, resumes, and a
 run started from another (--init, a state.pt or an exported checkpoint folder) keeps the
-normalisation statistics its weights were trained with; several prepared folders train together,
-one without a voices split (prepare.py --transcripts) only beside one with it; prepare.py's speaker
-augmentation warps speech as documented."""
+normalisation statistics its weights were trained with; several prepared folders train together;
+prepare.py's speaker augmentation warps speech as documented."""
 
 from __future__ import annotations
 
@@ -38,12 +37,11 @@ def _pack(path: Path, n: int, rng: np.random.Generator, scale: float, transcribe
     pack(items, path)
 
 
-def _prep(folder: Path, scale: float, voices: bool = True) -> Path:
+def _prep(folder: Path, scale: float) -> Path:
     rng = np.random.default_rng(int(scale * 10))
     folder.mkdir()
     _pack(folder / "text.npz", 6, rng, scale, transcribed=True)
-    if voices:  # prepare.py --transcripts writes no voices split
-        _pack(folder / "voices.npz", 6, rng, scale, transcribed=False)
+    _pack(folder / "voices.npz", 6, rng, scale, transcribed=False)
     return folder
 
 
@@ -99,15 +97,6 @@ def test_init_from_an_exported_checkpoint_folder_and_from_several_prepared_folde
     assert np.log(120.0) + 0.05 < _statistics(tmp_path / "e")["logf0_mean"] < np.log(156.0) - 0.05
 
 
-def test_a_folder_without_voices_trains_beside_one_with_them_and_not_alone(tmp_path: Path) -> None:
-    full, text_only = _prep(tmp_path / "prep", 1.0), _prep(tmp_path / "pseudo", 1.3, voices=False)
-    together = _train([full, text_only], tmp_path / "a", 1)
-    assert together.returncode == 0, together.stderr[-2000:]
-    assert "12 transcribed, 6 voice items" in together.stdout
-    alone = _train(text_only, tmp_path / "b", 1)
-    assert alone.returncode != 0 and "has voices.npz" in alone.stderr and "Traceback" not in alone.stderr
-
-
 def test_warp_scales_every_frequency_and_shortens_by_its_factor() -> None:
     sr = 22050
     tone = np.sin(2 * np.pi * 200.0 * np.arange(sr) / sr).astype(np.float32)
@@ -133,13 +122,10 @@ def test_prepared_data_adds_up_the_folders_a_run_trained_on(tmp_path: Path) -> N
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "summary.json").write_text(json.dumps(counts))
     (tmp_path / "b" / "summary.json").write_text(json.dumps({**counts, "warps": [0.9, 1.1]}))
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "summary.json").write_text(json.dumps({**counts, "transcribed": 7, "pseudo_transcripts": "t.tsv"}))
     data = prepared_data([tmp_path / "a", tmp_path / "b"])
     assert data["transcribed"] == 20 and data["text_minutes"] == 3.0 and data["text_speakers"] == 3
-    assert data["warps"] == [0.9, 1.1] and data["pseudo_transcribed"] == 0
+    assert data["warps"] == [0.9, 1.1]
     assert prepared_data([tmp_path / "a"])["warps"] == []
-    assert prepared_data([tmp_path / "a", tmp_path / "c"])["pseudo_transcribed"] == 7
 
 
 def test_training_and_checkpoints_load_without_the_g2p_package() -> None:

@@ -46,15 +46,13 @@ def listed(prep: str | list[str]) -> list[str]:
 
 def prepared_data(folders: list[Path]) -> dict:
     """prepare.py's summaries of the folders a run trained on, counts added up; speaker counts are the
-    recordings' (the first folder's), ``warps`` lists the speed factors of any warped copies and
-    ``pseudo_transcribed`` counts the utterances transcribed by pocketsphinx (prepare.py --transcripts)."""
+    recordings' (the first folder's) and ``warps`` lists the speed factors of any warped copies."""
     summaries = [json.loads((folder / "summary.json").read_text()) for folder in folders]
     data = dict(summaries[0])
     for extra in summaries[1:]:
         for key in ("transcribed", "skipped_too_short", "voice_halves", "text_minutes", "voice_minutes"):
             data[key] += extra[key]
     data["warps"] = sorted({factor for summary in summaries for factor in summary.get("warps", [])})
-    data["pseudo_transcribed"] = sum(s["transcribed"] for s in summaries if s.get("pseudo_transcripts"))
     return data
 
 
@@ -109,9 +107,6 @@ def main() -> None:
     }
     augmented = (f"\n  Counts include warped copies (`prepare.py --warps`, speed factors {prep['warps']})."
                  if prep["warps"] else "")
-    if prep["pseudo_transcribed"]:
-        augmented += (f"\n  Transcribed counts include {prep['pseudo_transcribed']} utterances of the untranscribed speakers"
-                      f" with pocketsphinx hypotheses as transcripts (`prepare.py --transcripts`).")
     card = f"""# voiceclone acoustic model `{meta['model_id']}`
 
 - Architecture: Tacotron 2 text encoder, GE2E d-vector conditioning (FiLM in the decoder), duration and pitch predictors

@@ -15,13 +15,6 @@ voice it was made from. A warped utterance's speaker is "speaker@factor", so con
 within one warped voice. Train on both folders: train.py --prep runs/prep runs/prep_warp.
 
     python recipes/shared_data/prepare.py --out runs/prep_warp --warps 0.84,0.88,0.92,1.08,1.13,1.18
-
-With --transcripts (a table from transcribe_voices.py) the transcribed split is made of those
-voices/ utterances with their pocketsphinx hypotheses instead of tts/, and no voices split is
-written (runs/prep has it): the untranscribed speakers' speech for the text path, trained on with
-train.py --prep runs/prep runs/prep_pseudo.
-
-    python recipes/shared_data/prepare.py --transcripts runs/voice_transcripts.tsv --out runs/prep_pseudo
 """
 
 from __future__ import annotations
@@ -128,9 +121,6 @@ def main() -> None:
     parser.add_argument("--warps", default="",
                         help="comma-separated speed factors, e.g. 0.84,0.88,0.92,1.08,1.13,1.18: write every "
                              "utterance warped by one of them instead (speaker augmentation); empty: as recorded")
-    parser.add_argument("--transcripts", type=Path, default=None,
-                        help="table of voices/ utterances with pseudo-transcripts (transcribe_voices.py): "
-                             "prepare those as the transcribed split, and no voices split")
     args = parser.parse_args()
     try:
         factors = [float(f) for f in args.warps.split(",") if f.strip()]
@@ -146,11 +136,11 @@ def main() -> None:
     encoder = load_speaker_encoder("cpu")
     frontend = TextFrontend()
 
-    text_root = args.data / ("voices" if args.transcripts else "tts")
-    text_rows = [r for r in read_tsv(args.transcripts or text_root / "metadata.tsv", ("path", "speaker", "text"))
+    text_root = args.data / "tts"
+    text_rows = [r for r in read_tsv(text_root / "metadata.tsv", ("path", "speaker", "text"))
                  if r["speaker"] not in held_speakers]
-    voices = [] if args.transcripts else [r for r in read_tsv(args.data / "voices" / "metadata.tsv", ("path", "speaker"))
-                                          if r["speaker"] not in held_speakers]
+    voices = [r for r in read_tsv(args.data / "voices" / "metadata.tsv", ("path", "speaker"))
+              if r["speaker"] not in held_speakers]
     if args.limit:
         text_rows, voices = text_rows[: args.limit], voices[: args.limit]
     args.out.mkdir(parents=True, exist_ok=True)  # once the tables have read: a bad --data leaves no empty folder
@@ -181,17 +171,15 @@ def main() -> None:
             ae_items.append({"mel": mel, "f0": yin_f0(part)[: mel.shape[1]],
                              "speaker": speaker, "path": f"{path}#{i}"})
             encoder_inputs.append(part)
-    if not args.transcripts:  # that folder trains beside one that has the voices split
-        embed_items(encoder, ae_items, encoder_inputs, 0, rng)
-        for first, second in zip(ae_items[0::2], ae_items[1::2]):  # condition each half on the other half
-            first["dvec"], second["dvec"] = second["dvec"], first["dvec"]
-        pack(ae_items, args.out / "voices.npz")
+    embed_items(encoder, ae_items, encoder_inputs, 0, rng)
+    for first, second in zip(ae_items[0::2], ae_items[1::2]):  # condition each half on the other half
+        first["dvec"], second["dvec"] = second["dvec"], first["dvec"]
+    pack(ae_items, args.out / "voices.npz")
 
     summary = {"transcribed": len(text_items),
                "text_speakers": len({it["speaker"] for it in text_items}),
                "voices_speakers": len({it["speaker"] for it in ae_items}), "skipped_too_short": skipped, "voice_halves": len(ae_items),
                "held_out_speakers": sorted(held_speakers), "phoneme_table_version": DEFAULT_TABLE.version, "warps": warper.factors,
-               "pseudo_transcripts": str(args.transcripts) if args.transcripts else None,
                "text_minutes": sum(it["mel"].shape[1] for it in text_items) * VOCODER_MEL.hop_length / SR / 60,
                "voice_minutes": sum(it["mel"].shape[1] for it in ae_items) * VOCODER_MEL.hop_length / SR / 60}
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))

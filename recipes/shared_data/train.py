@@ -2,8 +2,7 @@
 
     python recipes/shared_data/train.py --prep runs/prep --run runs/acoustic [--steps 12000]
 
---prep takes several prepared folders (e.g. runs/prep runs/prep_warp) and trains on them together;
-a folder from prepare.py --transcripts has no voices split and trains beside one that has.
+--prep takes several prepared folders (e.g. runs/prep runs/prep_warp) and trains on them together.
 
 Every step trains the text path (phonemes -> mel, with learned alignment) on transcribed
 speech and the auto-encoding path (mel bottleneck -> same decoder) on untranscribed voices.
@@ -166,11 +165,7 @@ def main() -> None:
     torch.manual_seed(args.seed)
     device = resolve_device(args.device)
     text_split = Split.load_all([prep / "text.npz" for prep in args.prep])
-    voice_files = [prep / "voices.npz" for prep in args.prep if (prep / "voices.npz").is_file()]
-    if not voice_files:  # a --transcripts folder has none: it trains beside one that has
-        parser.error(f"none of --prep {' '.join(map(str, args.prep))} has voices.npz; add a folder prepare.py "
-                     f"made without --transcripts")
-    voice_split = Split.load_all(voice_files)
+    voice_split = Split.load_all([prep / "voices.npz" for prep in args.prep])
     cfg = AcousticConfig(n_symbols=len(DEFAULT_TABLE), **run_statistics(args.run / "state.pt", args.init,
                                                                          [text_split, voice_split]))
     model = AcousticModel(cfg).to(device)
