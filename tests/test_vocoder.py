@@ -166,6 +166,17 @@ def test_corrupt_weights_give_clear_error(tmp_path) -> None:
             load_generator(path, config)
 
 
+
+def test_the_vocoder_config_must_render_our_mel_analysis(tmp_path) -> None:
+    assert HiFiGANConfig().sampling_rate == VOCODER_MEL.sample_rate and HiFiGANConfig().hop_length == VOCODER_MEL.hop_length
+    raw = json.loads(package_file(WEIGHTS_PACKAGE, CONFIG).read_text())
+    other = tmp_path / "config.json"
+    other.write_text(json.dumps({**raw, "sampling_rate": 24000}))
+    with pytest.raises(VoiceCloneError, match="vocoder config .* is unreadable"):
+        load_generator(package_file(WEIGHTS_PACKAGE, CHECKPOINT), other)
+    with pytest.raises(ValueError, match="does not match the mel hop"):
+        HiFiGANConfig(upsample_rates=(8, 8, 2))
+
 def test_cli_vocode(tmp_path) -> None:
     import soundfile as sf
 

@@ -9,6 +9,8 @@ from functools import lru_cache
 import jiwer
 import numpy as np
 
+from voiceclone.evaluation.rate import JUDGE_RATE
+
 _SPEAKABLE = re.compile(r"[A-Za-z0-9]")
 _DASHES = re.compile(r"[-\u2010-\u2015/]")
 _NOT_WORD = re.compile(r"[^a-z0-9' ]+")
@@ -74,7 +76,7 @@ def error_counts(reference: str, hypothesis: str) -> ErrorCounts | None:
 class Recogniser:
     """Pocketsphinx with its default en-us acoustic model, language model and dictionary (all bundled)."""
 
-    sample_rate = 16000
+    sample_rate = JUDGE_RATE
 
     def __init__(self) -> None:
         from pocketsphinx import Decoder

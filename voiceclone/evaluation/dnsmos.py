@@ -7,12 +7,13 @@ import os
 import numpy as np
 
 from voiceclone.weights import package_file
+from voiceclone.evaluation.rate import JUDGE_RATE
 
 
 class DnsMos:
     """Non-intrusive MOS estimates of a 16 kHz signal (clips shorter than 9 s are looped, as DNSMOS does)."""
 
-    sample_rate = 16000
+    sample_rate = JUDGE_RATE
 
     def __init__(self) -> None:
         from speechmos.dnsmos import DNSMOS

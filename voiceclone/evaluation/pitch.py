@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-SAMPLE_RATE = 16000
+from voiceclone.evaluation.rate import JUDGE_RATE
+
 FMIN_HZ = 50.0
 FMAX_HZ = 500.0
 FRAME_LENGTH = 1024
@@ -28,14 +29,14 @@ def voiced_f0(audio16k: np.ndarray) -> np.ndarray:
     import librosa
     from scipy.signal import butter, sosfiltfilt
 
-    highpass = butter(6, HIGHPASS_HZ, "highpass", fs=SAMPLE_RATE, output="sos")
+    highpass = butter(6, HIGHPASS_HZ, "highpass", fs=JUDGE_RATE, output="sos")
     audio = np.asarray(audio16k, dtype=np.float64)
     audio = sosfiltfilt(highpass, audio).astype(np.float32)
     f0, voiced, _ = librosa.pyin(
         audio,
         fmin=FMIN_HZ,
         fmax=FMAX_HZ,
-        sr=SAMPLE_RATE,
+        sr=JUDGE_RATE,
         frame_length=FRAME_LENGTH,
         hop_length=HOP_LENGTH,
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceclone.atomic import atomic_write
+from voiceclone.evaluation.rate import JUDGE_RATE
 
 COLUMNS = (
     ("utterances", "utts", "{:d}", 1),
@@ -98,7 +99,7 @@ def plot_mels(examples: Sequence[tuple[np.ndarray, object]], path: Path) -> Path
     fig, axes = plt.subplots(len(examples), 2, figsize=(12, 2.6 * len(examples)), squeeze=False)
     for (reference, candidate), row in zip(examples, axes):
         for ax, audio, sr, title in (
-            (row[0], reference, 16000, f"reference ({candidate.speaker})"),
+            (row[0], reference, JUDGE_RATE, f"reference ({candidate.speaker})"),
             (row[1], candidate.audio, candidate.sample_rate, f"{candidate.system}: {candidate.key}"),
         ):
             mel = mel_spectrogram(resample(audio, sr, VOCODER_MEL.sample_rate), VOCODER_MEL)

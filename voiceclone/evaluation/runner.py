@@ -22,7 +22,8 @@ from voiceclone.evaluation.data import (
     read_rendered,
     read_sentences,
 )
-from voiceclone.evaluation.scoring import JUDGE_RATE, Candidate, Judges, Scorer, peer_wer_on_same_sentences, summarise
+from voiceclone.evaluation.rate import JUDGE_RATE
+from voiceclone.evaluation.scoring import Candidate, Judges, Scorer, peer_wer_on_same_sentences, summarise
 
 MODES = ("real", "copy", "clone", "peer", "dir")
 PEER_SYSTEM = "piper-joe"

@@ -13,12 +13,11 @@ from voiceclone.errors import VoiceCloneError
 from voiceclone.evaluation.asr import Recogniser, error_counts
 from voiceclone.evaluation.dnsmos import DnsMos
 from voiceclone.evaluation.pitch import median_f0, semitone_distance, voiced_f0
+from voiceclone.evaluation.rate import JUDGE_RATE
 from voiceclone.evaluation.similarity import SpeakerBank, SpeakerEncoderJudge
 
-JUDGE_RATE = 16000
-"""Every judge listens at 16 kHz."""
 JUDGE_LEVEL_DBFS = -20.0
-"""...and at one RMS level. DNSMOS depends on it (benchmarks/dnsmos_level.py measures how much)."""
+"""Every judge listens at one RMS level, as at one rate (``JUDGE_RATE``). DNSMOS depends on it (benchmarks/dnsmos_level.py measures how much)."""
 
 
 def condition(audio: np.ndarray, sample_rate: int, level_dbfs: float = JUDGE_LEVEL_DBFS) -> np.ndarray:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from voiceclone.evaluation.rate import JUDGE_RATE
+
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
     """Cosine similarity of two vectors (embeddings need not be unit length)."""
@@ -22,7 +24,7 @@ def centroid(embeddings: np.ndarray) -> np.ndarray:
 class SpeakerEncoderJudge:
     """The GE2E speaker encoder (resemblyzer weights in our own module), loaded once."""
 
-    sample_rate = 16000
+    sample_rate = JUDGE_RATE
 
     def __init__(self, device: str = "auto") -> None:
         from voiceclone.encoder import load_speaker_encoder

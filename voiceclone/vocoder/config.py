@@ -3,42 +3,62 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+from voiceclone.features.config import VOCODER_MEL, MelConfig
+
+ANALYSIS_KEYS = {"sampling_rate": "sample_rate", "num_mels": "n_mels", "n_fft": "n_fft", "hop_size": "hop_length",
+                 "win_size": "n_fft", "fmin": "fmin", "fmax": "fmax"}
+"""config.json's mel analysis keys and the ``MelConfig`` field each must equal."""
 
 
 @dataclass(frozen=True)
 class HiFiGANConfig:
-    """Generator architecture (defaults: HiFi-GAN V1, as the universal checkpoint was trained).
+    """Generator architecture (defaults: HiFi-GAN V1, as the universal checkpoint was trained) and the
+    mel analysis it renders: ``mel`` is the one source of the vocoder's sample rate, hop and bands.
 
-    Unknown keys in config.json (training settings, mel analysis) are ignored; the mel analysis
-    itself is ``voiceclone.features.VOCODER_MEL``.
+    Training settings in config.json are ignored; its analysis keys must agree with ``mel``.
     """
 
-    num_mels: int = 80
     upsample_rates: tuple[int, ...] = (8, 8, 2, 2)
     upsample_kernel_sizes: tuple[int, ...] = (16, 16, 4, 4)
     upsample_initial_channel: int = 512
     resblock: str = "1"
     resblock_kernel_sizes: tuple[int, ...] = (3, 7, 11)
     resblock_dilation_sizes: tuple[tuple[int, ...], ...] = ((1, 3, 5), (1, 3, 5), (1, 3, 5))
-    sampling_rate: int = 22050
+    mel: MelConfig = VOCODER_MEL
+
+    def __post_init__(self) -> None:
+        if math.prod(self.upsample_rates) != self.mel.hop_length:
+            raise ValueError(f"upsampling by {math.prod(self.upsample_rates)} does not match the mel hop of "
+                             f"{self.mel.hop_length} samples")
 
     @classmethod
-    def from_json(cls, path: Path) -> HiFiGANConfig:
-        """Read the fields this class knows from a jik876-style config.json."""
+    def from_json(cls, path: Path, mel: MelConfig = VOCODER_MEL) -> HiFiGANConfig:
+        """Read the fields this class knows from a jik876-style config.json, whose mel analysis must be ``mel``."""
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        known = {f.name for f in fields(cls)}
-        values = {k: _tuplify(v) for k, v in raw.items() if k in known}
-        return cls(**values)
+        for key, field in ANALYSIS_KEYS.items():
+            if key in raw and raw[key] != getattr(mel, field):
+                raise ValueError(f"{key} {raw[key]} in {path} differs from the mel analysis ({field} {getattr(mel, field)})")
+        known = {f.name for f in fields(cls)} - {"mel"}
+        return cls(**{k: _tuplify(v) for k, v in raw.items() if k in known}, mel=mel)
+
+    @property
+    def sampling_rate(self) -> int:
+        """Output samples per second: the mel analysis's rate."""
+        return self.mel.sample_rate
+
+    @property
+    def num_mels(self) -> int:
+        """Mel bands the generator takes."""
+        return self.mel.n_mels
 
     @property
     def hop_length(self) -> int:
-        """Output samples per mel frame (product of the upsampling rates)."""
-        hop = 1
-        for rate in self.upsample_rates:
-            hop *= rate
-        return hop
+        """Output samples per mel frame (the product of the upsampling rates, checked against the mel hop)."""
+        return self.mel.hop_length
 
     def receptive_field_frames(self) -> int:
         """Mel frames on each side that can influence an output sample (an upper bound).
