@@ -18,10 +18,11 @@ from tqdm import tqdm
 from common import write_json
 from voiceclone.audio import load_audio
 from voiceclone.errors import VoiceCloneError
-from voiceclone.evaluation.data import read_references, read_sentences
+from voiceclone.evaluation.data import read_sentences
 from voiceclone.evaluation.dnsmos import DnsMos
 from voiceclone.evaluation.scoring import JUDGE_LEVEL_DBFS, condition
 from voiceclone.pipeline import SAMPLE_RATE, VoiceCloner
+from voiceclone.references import read_references
 from voiceclone.scripts import run_main
 
 

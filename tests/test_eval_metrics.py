@@ -8,10 +8,11 @@ import pytest
 from voiceclone.audio import load_audio
 from voiceclone.errors import VoiceCloneError
 from voiceclone.evaluation.asr import error_counts, normalise_for_scoring
-from voiceclone.evaluation.data import dev_split, read_references, read_sentences
+from voiceclone.evaluation.data import read_sentences
 from voiceclone.evaluation.pitch import median_f0, semitone_distance, voiced_f0
 from voiceclone.evaluation.scoring import Judges
 from voiceclone.evaluation.similarity import SpeakerBank, cosine
+from voiceclone.references import dev_split, read_references
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
     python recipes/shared_data/dev_split.py /work/shared/data runs/dev_refs.tsv
 
-The split is `voiceclone.evaluation.dev_split`: commonvoice speakers whose id ends in an even digit
+The split is `voiceclone.references.dev_split`: commonvoice speakers whose id ends in an even digit
 (with transcripts) and 25 seeded voices/ speakers (no transcripts). Training must leave them out.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from voiceclone.evaluation import dev_split, write_references
+from voiceclone.references import dev_split, write_references
 from voiceclone.scripts import non_negative_int, run_main
 
 

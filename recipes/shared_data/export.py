@@ -25,8 +25,8 @@ from voiceclone.acoustic.config import AcousticConfig  # noqa: E402
 from voiceclone.acoustic.model import AcousticModel  # noqa: E402
 from voiceclone.encoder import build_profile  # noqa: E402
 from voiceclone.errors import VoiceCloneError  # noqa: E402
-from voiceclone.evaluation.data import read_tsv  # noqa: E402
 from voiceclone.scripts import run_main  # noqa: E402
+from voiceclone.tables import read_tsv  # noqa: E402
 from voiceclone.text import DEFAULT_TABLE  # noqa: E402
 
 DEFAULT_VOICE_SPEAKER = "cathy"  # CC0-1.0 recordings; the built-in voice is their averaged profile

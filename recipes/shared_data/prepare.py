@@ -1,6 +1,6 @@
 """Prepare ../shared/data for acoustic-model training: features cached in one .npz per split.
 
-For every utterance outside the development split (see voiceclone.evaluation.data.dev_split):
+For every utterance outside the development split (see voiceclone.references.dev_split):
 the vocoder log-mel (our numba front end), YIN F0 on the same frames, a GE2E d-vector, and,
 for transcribed speech, phoneme ids from the text front end. Untranscribed voices are cut in
 two halves whose d-vectors are stored separately, so training can condition each half on the
@@ -32,10 +32,11 @@ from voiceclone.audio import load_audio, resample
 from voiceclone.encoder import embed_batch, load_speaker_encoder
 from voiceclone.encoder.reference import condition_reference
 from voiceclone.errors import VoiceCloneError
-from voiceclone.evaluation.data import dev_split, read_tsv
 from voiceclone.features import VOCODER_MEL, mel_spectrogram
 from voiceclone.features.pitch import yin_f0
+from voiceclone.references import dev_split
 from voiceclone.scripts import non_negative_int, positive_int, run_main
+from voiceclone.tables import read_tsv
 from voiceclone.text import DEFAULT_TABLE, TextFrontend
 
 SR = VOCODER_MEL.sample_rate

@@ -4,9 +4,10 @@ Judges (all offline, loaded once): pocketsphinx WER/CER, GE2E speaker similarity
 pYIN pitch distance, DNSMOS. `evaluate(EvalConfig(...))` runs a mode and writes JSON, Markdown and plots.
 """
 
-from voiceclone.evaluation.data import Reference, dev_split, read_references, read_sentences, write_references
+from voiceclone.evaluation.data import read_sentences
 from voiceclone.evaluation.runner import MODES, SYSTEMS, EvalConfig, System, evaluate
 from voiceclone.evaluation.scoring import Judges, summarise
+from voiceclone.references import Reference, dev_split, read_references, write_references
 
 __all__ = [
     "MODES",
