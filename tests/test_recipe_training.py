@@ -12,16 +12,22 @@ from pathlib import Path
 
 import numpy as np
 
-RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "shared_data"
-sys.path.insert(0, str(RECIPE))
-from export import prepared_data  # noqa: E402
-from prepare import Warper, pack, warp  # noqa: E402
-from train import NORMALISATION_KEYS  # noqa: E402
+from recipes.shared_data.export import prepared_data
+from recipes.shared_data.prepare import Warper, pack, warp
+from recipes.shared_data.train import NORMALISATION_KEYS
+from voiceclone.acoustic.checkpoint import load_checkpoint, save_checkpoint
+from voiceclone.acoustic.config import AcousticConfig
+from voiceclone.acoustic.model import AcousticModel
+from voiceclone.text import DEFAULT_TABLE
 
-from voiceclone.acoustic.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from voiceclone.acoustic.config import AcousticConfig  # noqa: E402
-from voiceclone.acoustic.model import AcousticModel  # noqa: E402
-from voiceclone.text import DEFAULT_TABLE  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+"""The repository root, where the recipe steps run as modules."""
+
+
+def _step(name: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run ``python -m recipes.shared_data.<name> args...`` from the repository root."""
+    return subprocess.run([sys.executable, "-m", f"recipes.shared_data.{name}", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def _pack(path: Path, n: int, rng: np.random.Generator, scale: float, transcribed: bool) -> None:
@@ -47,10 +53,8 @@ def _prep(folder: Path, scale: float) -> Path:
 
 def _train(prep: Path | list[Path], run: Path, steps: int, *extra: str) -> subprocess.CompletedProcess:
     preps = [str(p) for p in (prep if isinstance(prep, list) else [prep])]
-    return subprocess.run([sys.executable, str(RECIPE / "train.py"), "--prep", *preps, "--run", str(run),
-                           "--steps", str(steps), "--warmup", "1", "--threads", "1", "--text-frames", "150",
-                           "--ae-frames", "120", "--save-every", "1", *extra],
-                          capture_output=True, text=True, timeout=300)
+    return _step("train", "--prep", *preps, "--run", str(run), "--steps", str(steps), "--warmup", "1", "--threads", "1",
+                 "--text-frames", "150", "--ae-frames", "120", "--save-every", "1", *extra)
 
 
 def _statistics(run: Path) -> dict:
@@ -130,9 +134,9 @@ def test_prepared_data_adds_up_the_folders_a_run_trained_on(tmp_path: Path) -> N
 
 def test_training_and_checkpoints_load_without_the_g2p_package() -> None:
     """A GPU machine may lack hibari (the G2P): training on prepared data never phonemises."""
-    code = ("import sys; sys.modules['hibari'] = None; sys.path.insert(0, sys.argv[1]); import train, export; "
+    code = ("import sys; sys.modules['hibari'] = None; import recipes.shared_data.train, recipes.shared_data.export; "
             "from voiceclone.acoustic.checkpoint import load_checkpoint; load_checkpoint(); print('ok')")
-    done = subprocess.run([sys.executable, "-c", code, str(RECIPE)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
@@ -143,8 +147,7 @@ def _summary(prep: Path) -> None:
 
 
 def _export(run: Path, out: Path, data: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(RECIPE / "export.py"), "--run", str(run), "--out", str(out),
-                           "--data", str(data)], capture_output=True, text=True, timeout=300)
+    return _step("export", "--run", str(run), "--out", str(out), "--data", str(data))
 
 
 def test_export_writes_a_loadable_checkpoint_and_a_failed_export_changes_nothing(tmp_path: Path) -> None:
@@ -187,3 +190,15 @@ def test_recipe_scripts_refuse_bad_arguments_in_one_line(tmp_path: Path) -> None
         assert result.returncode == code and message in result.stderr, result.stderr[-2000:]
         assert "Traceback" not in result.stderr
     assert not any((tmp_path / run).exists() for run in "abc")  # a run that could not start leaves no folder
+
+
+def test_dev_split_step_writes_the_development_table_from_the_default_data_folder(tmp_path: Path, data_dir: Path) -> None:
+    from voiceclone.references import dev_split, read_references
+
+    done = _step("dev_split", str(tmp_path / "refs.tsv"), timeout=120)  # --data defaults to ../shared/data
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert read_references(tmp_path / "refs.tsv") == [ref.__class__(ref.path.resolve(), ref.speaker, ref.text)
+                                                      for ref in dev_split(data_dir)]
+    assert done.stdout.startswith(f"{tmp_path / 'refs.tsv'}: ")
+    other = _step("dev_split", str(tmp_path / "none.tsv"), "--data", str(tmp_path), timeout=120)
+    assert other.returncode == 1 and other.stderr.startswith("error: ") and "no such table" in other.stderr

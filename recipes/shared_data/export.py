@@ -1,6 +1,6 @@
 """Export a training run as the checkpoint shipped inside the package, with its model card.
 
-    python recipes/shared_data/export.py --run runs/acoustic [--out voiceclone/acoustic/checkpoint]
+    python -m recipes.shared_data.export --run runs/acoustic [--out voiceclone/acoustic/checkpoint] [--data ../shared/data]
 
 Writes model.safetensors (fp16 weights would halve the size; we keep fp32 while it is a few MB),
 config.json (model config + metadata), phonemes.json (the phoneme table the model was trained
@@ -12,22 +12,20 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train import load_state, state_weights  # noqa: E402
-
-from voiceclone.acoustic.checkpoint import SHIPPED, save_checkpoint  # noqa: E402
-from voiceclone.acoustic.config import AcousticConfig  # noqa: E402
-from voiceclone.acoustic.model import AcousticModel  # noqa: E402
-from voiceclone.encoder import build_profile  # noqa: E402
-from voiceclone.errors import VoiceCloneError  # noqa: E402
-from voiceclone.scripts import run_main  # noqa: E402
-from voiceclone.tables import read_tsv  # noqa: E402
-from voiceclone.text import DEFAULT_TABLE  # noqa: E402
+from recipes.shared_data import add_data_argument
+from recipes.shared_data.train import load_state, state_weights
+from voiceclone.acoustic.checkpoint import SHIPPED, save_checkpoint
+from voiceclone.acoustic.config import AcousticConfig
+from voiceclone.acoustic.model import AcousticModel
+from voiceclone.encoder import build_profile
+from voiceclone.errors import VoiceCloneError
+from voiceclone.scripts import run_main
+from voiceclone.tables import read_tsv
+from voiceclone.text import DEFAULT_TABLE
 
 DEFAULT_VOICE_SPEAKER = "cathy"  # CC0-1.0 recordings; the built-in voice is their averaged profile
 DEFAULT_VOICE_FILES = 8
@@ -81,7 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", type=Path, default=Path("runs/acoustic"))
     parser.add_argument("--out", type=Path, default=SHIPPED)
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data")
+    add_data_argument(parser, "tts/ (the built-in voice's recordings)")
     parser.add_argument("--note", default="", help="a line for the model card (e.g. how the run was resumed)")
     args = parser.parse_args()
 

@@ -6,7 +6,7 @@ for transcribed speech, phoneme ids from the text front end. Untranscribed voice
 two halves whose d-vectors are stored separately, so training can condition each half on the
 other (as cloning conditions on a different recording).
 
-    python recipes/shared_data/prepare.py --data ../shared/data --out runs/prep
+    python -m recipes.shared_data.prepare --data ../shared/data --out runs/prep
 
 With --warps the same utterances are written again, each played faster or slower by one factor
 drawn from the list (pitch, formants and tempo all scale together, as when a recording is
@@ -14,7 +14,7 @@ resampled): new voices for the decoder to learn from, each with as much transcri
 voice it was made from. A warped utterance's speaker is "speaker@factor", so conditioning stays
 within one warped voice. Train on both folders: train.py --prep runs/prep runs/prep_warp.
 
-    python recipes/shared_data/prepare.py --out runs/prep_warp --warps 0.84,0.88,0.92,1.08,1.13,1.18
+    python -m recipes.shared_data.prepare --out runs/prep_warp --warps 0.84,0.88,0.92,1.08,1.13,1.18
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from recipes.shared_data import add_data_argument
 from voiceclone.audio import load_audio, resample
 from voiceclone.encoder import embed_batch, load_speaker_encoder
 from voiceclone.encoder.reference import condition_reference
@@ -112,7 +113,7 @@ def pack(items: list[dict], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data")
+    add_data_argument(parser, "tts/ and voices/")
     parser.add_argument("--out", type=Path, default=Path("runs/prep"))
     parser.add_argument("--limit", type=non_negative_int, default=0, help="at most this many utterances per split (0: all)")
     parser.add_argument("--dvecs-per-speaker", type=non_negative_int, default=60,

@@ -1,6 +1,6 @@
 """Train the acoustic model on the prepared shared data; resumable, logged, with samples.
 
-    python recipes/shared_data/train.py --prep runs/prep --run runs/acoustic [--steps 12000]
+    python -m recipes.shared_data.train --prep runs/prep --run runs/acoustic [--steps 12000]
 
 --prep takes several prepared folders (e.g. runs/prep runs/prep_warp) and trains on them together.
 
@@ -20,7 +20,6 @@ import argparse
 import csv
 import json
 import math
-import sys
 import time
 from pathlib import Path
 
@@ -28,18 +27,16 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dataset import Batcher, Split, interpolate_logf0, statistics  # noqa: E402
-
-from voiceclone.acoustic.alignment import beta_binomial_prior  # noqa: E402
-from voiceclone.acoustic.checkpoint import load_checkpoint  # noqa: E402
-from voiceclone.acoustic.config import AcousticConfig  # noqa: E402
-from voiceclone.acoustic.losses import autoencode_losses, text_losses  # noqa: E402
-from voiceclone.acoustic.model import AcousticModel, sequence_mask  # noqa: E402
-from voiceclone.device import resolve_device  # noqa: E402
-from voiceclone.errors import VoiceCloneError  # noqa: E402
-from voiceclone.scripts import non_negative_float, non_negative_int, positive_float, positive_int, run_main  # noqa: E402
-from voiceclone.text import DEFAULT_TABLE  # noqa: E402
+from recipes.shared_data.dataset import Batcher, Split, interpolate_logf0, statistics
+from voiceclone.acoustic.alignment import beta_binomial_prior
+from voiceclone.acoustic.checkpoint import load_checkpoint
+from voiceclone.acoustic.config import AcousticConfig
+from voiceclone.acoustic.losses import autoencode_losses, text_losses
+from voiceclone.acoustic.model import AcousticModel, sequence_mask
+from voiceclone.device import resolve_device
+from voiceclone.errors import VoiceCloneError
+from voiceclone.scripts import non_negative_float, non_negative_int, positive_float, positive_int, run_main
+from voiceclone.text import DEFAULT_TABLE
 
 SAMPLE_TEXT = "The quick brown fox jumps over the lazy dog, and then it rests."
 
