@@ -1,4 +1,7 @@
-"""Small helpers shared by the benchmark scripts: timing, thread control, JSON output."""
+"""Small helpers shared by the benchmarks: timing, thread control, fresh processes, JSON output.
+
+Each benchmark runs as a module from the repository root: ``python -m benchmarks.<name>``.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,15 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
-DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = ROOT / "results"
+DATA_DIR = ROOT.parent / "shared" / "data"
 
 
 def set_threads(n: int) -> None:
@@ -72,6 +78,14 @@ def write_json(name: str, payload: dict) -> Path:
     path = RESULTS_DIR / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **payload}, indent=2))
     return path
+
+
+def child_json(module: str, *args: str, env: dict[str, str] | None = None) -> dict:
+    """Run ``python -m module args...`` in a fresh process from the repository root; the JSON object
+    its last line of output prints."""
+    done = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def peak_rss_growth_mb(fn: Callable[[], object]) -> float:

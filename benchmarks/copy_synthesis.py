@@ -1,11 +1,11 @@
 """Vocoder quality by copy-synthesis: DNSMOS of real utterances vs the same utterances analysed into
 VOCODER_MEL and rebuilt by our HiFi-GAN.
 
-Twenty utterances spread evenly over /work/shared/data/tts/metadata.tsv; both sides are scored at
+Twenty utterances spread evenly over ../shared/data/tts/metadata.tsv; both sides are scored at
 16 kHz (DNSMOS's rate). Bar: mean OVRL of the copies within 0.1 of the originals'. Prints a table
 and writes results/copy_synthesis.json.
 
-    python benchmarks/copy_synthesis.py [--count 20] [--device auto]
+    python -m benchmarks.copy_synthesis [--count 20] [--device auto]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import csv
 import numpy as np
 from speechmos import dnsmos
 
-from common import DATA_DIR, write_json
+from benchmarks.common import DATA_DIR, write_json
 from voiceclone.audio import load_audio, resample
 from voiceclone.scripts import positive_int, run_main
 from voiceclone.vocoder import copy_synthesis, load_vocoder

@@ -3,8 +3,8 @@ voice and clones (made without the watermark, which moves DNSMOS by about 0.002)
 `voiceclone eval` hears them (16 kHz, edge silence trimmed) at several RMS levels. The evaluation plays everything at -20 dBFS; this says what that choice does to
 every row. Prints a table and writes results/dnsmos_level.json.
 
-    python recipes/shared_data/dev_split.py ../shared/data runs/dev_refs.tsv
-    python benchmarks/dnsmos_level.py --refs runs/dev_refs.tsv [--levels -20,-23,-26,-29,-32]
+    python -m recipes.shared_data.dev_split runs/dev_refs.tsv
+    python -m benchmarks.dnsmos_level --refs runs/dev_refs.tsv [--levels -20,-23,-26,-29,-32]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from common import write_json
+from benchmarks.common import write_json
 from voiceclone.audio import load_audio
 from voiceclone.errors import VoiceCloneError
 from voiceclone.evaluation.data import read_sentences

@@ -1,6 +1,6 @@
 """Speaker encoder: equal error rate on the 251 LibriSpeech voices, and embedding speed vs resemblyzer.
 
-EER: every utterance of /work/shared/data/voices is split into halves; trials are all
+EER: every utterance of ../shared/data/voices is split into halves; trials are all
 same-speaker half pairs against all different-speaker half pairs (cosine similarity). Rows:
 'raw' halves of the files as they are (ours and resemblyzer's embed_utterance on the same
 halves), and 'prepared' halves of each utterance after reference preparation (ours: level to
@@ -9,7 +9,7 @@ halves), and 'prepared' halves of each utterance after reference preparation (ou
 embed_utterance in the same run, plus CUDA when present, plus batch throughput. Prints a table
 and writes results/encoder.json.
 
-    python benchmarks/encoder.py [--repeats 7] [--batch-threads 2] [--no-peer-eer]
+    python -m benchmarks.encoder [--repeats 7] [--batch-threads 2] [--no-peer-eer]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from common import DATA_DIR, median_time, set_threads, write_json
+from benchmarks.common import DATA_DIR, median_time, set_threads, write_json
 from voiceclone.encoder import embed_batch, embed_utterance, load_speaker_encoder
 from voiceclone.encoder.reference import raise_level
 from voiceclone.encoder.vad import trim_to_speech

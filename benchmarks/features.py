@@ -3,7 +3,7 @@
 Cases: one 60 s signal, and a batch of 200 signals of 2-15 s, at 1 and 2 threads.
 Prints a table and writes results/features.json.
 
-    python benchmarks/features.py [--repeats 7]
+    python -m benchmarks.features [--repeats 7]
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import argparse
 import numpy as np
 import torch
 
-from common import median_time, set_threads, write_json
+from benchmarks.common import median_time, set_threads, write_json
 from voiceclone.features import VOCODER_MEL, mel_filterbank, mel_spectrogram, mel_spectrogram_batch
 from voiceclone.features.reference import torch_mel_spectrogram
 from voiceclone.scripts import positive_int, run_main

@@ -7,7 +7,7 @@ Peer: the vocoder alone on the same mel, so the table shows what the acoustic mo
 front end add on top. Where the default vocoder precision is bf16 (a CPU with AMX),
 the fp32 rows are timed too; the bar is judged on the default.
 
-    python benchmarks/rtf.py [--repeats 7] [--text "..."] [--devices all|cpu|cuda]
+    python -m benchmarks.rtf [--repeats 7] [--text "..."] [--devices all|cpu|cuda]
 
 ``--devices cuda`` times only the GPU rows and writes results/rtf_cuda.json, leaving this
 machine's CPU figures (results/rtf.json, which judge the bar) alone.
@@ -24,7 +24,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from common import median_time, set_threads, write_json
+from benchmarks.common import median_time, set_threads, write_json
 from voiceclone.device import resolve_precision
 from voiceclone.pipeline import SAMPLE_RATE, VoiceCloner
 from voiceclone.scripts import positive_int, run_main

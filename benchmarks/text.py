@@ -5,14 +5,14 @@ synthesis use); the peer, hibari's own pipeline (its normaliser + G2P to a phone
 chunking the whole file as one long text. Bar: full pipeline >= 200 sentences/s.
 Prints a table and writes results/text.json.
 
-    python benchmarks/text.py [--repeats 3] [--sentences N]
+    python -m benchmarks.text [--repeats 3] [--sentences N]
 """
 
 from __future__ import annotations
 
 import argparse
 
-from common import DATA_DIR, median_time, set_threads, write_json
+from benchmarks.common import DATA_DIR, median_time, set_threads, write_json
 from voiceclone.scripts import non_negative_int, positive_int, run_main
 from voiceclone.text import DEFAULT_TABLE, TextFrontend
 

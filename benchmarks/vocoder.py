@@ -6,7 +6,7 @@ fp32; the bar is judged on fp32 against fp32), and on CUDA in fp32 and fp16 when
 growth while vocoding 10 s and 60 s, each measured in a fresh subprocess (Linux). Prints a table and
 writes results/vocoder.json.
 
-    python benchmarks/vocoder.py [--repeats 3]
+    python -m benchmarks.vocoder [--repeats 3]
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ import copy
 import io
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import torch
 
-from common import median_time, peak_rss_growth_mb, seconds_list, set_threads, write_json
+from benchmarks.common import child_json, median_time, peak_rss_growth_mb, seconds_list, set_threads, write_json
 from voiceclone.device import cpu_has_amx
 from voiceclone.scripts import positive_int, run_main
 from voiceclone.vocoder import load_vocoder, vocode
@@ -90,9 +88,8 @@ a fixed mmap threshold returns large blocks at once, so the peak tracks live ten
 
 
 def measure_memory(method: str, seconds: float, malloc: str) -> float:
-    done = subprocess.run([sys.executable, __file__, "--memory-child", method, str(seconds)],
-                          capture_output=True, text=True, check=True, env={**os.environ, **MALLOC_SETTINGS[malloc]})
-    return json.loads(done.stdout.strip().splitlines()[-1])["peak_growth_mb"]
+    return child_json("benchmarks.vocoder", "--memory-child", method, str(seconds),
+                      env={**os.environ, **MALLOC_SETTINGS[malloc]})["peak_growth_mb"]
 
 
 def main() -> None:

@@ -7,15 +7,13 @@ file, which makes the d-vector only. Each reference is LibriSpeech speech from
 in a fresh process at 2 threads, after a warm-up on 3 s: the wall time of one call and the peak
 resident-memory growth during it. Prints a table and writes results/voice_profile.json.
 
-    python benchmarks/voice_profile.py [--lengths 10,60,600]
+    python -m benchmarks.voice_profile [--lengths 10,60,600]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from common import DATA_DIR, peak_rss_growth_mb, seconds_list, set_threads, write_json
+from benchmarks.common import DATA_DIR, child_json, peak_rss_growth_mb, seconds_list, set_threads, write_json
 from voiceclone.scripts import run_main
 
 SR = 16000
@@ -48,7 +46,8 @@ def measure_child(method: str, path: str, warmup: str) -> None:
     """Print the wall time and peak memory growth of one profile (ours) or embedding (peer) of ``path``."""
     set_threads(2)
     if method == "ours":
-        from voiceclone.encoder import load_speaker_encoder, load_voice
+        from voiceclone.encoder import load_speaker_encoder
+        from voiceclone.voice import load_voice
 
         encoder = load_speaker_encoder("cpu")
         run = lambda p: load_voice(p, encoder)  # noqa: E731
@@ -69,9 +68,7 @@ def measure_child(method: str, path: str, warmup: str) -> None:
 
 
 def measure(method: str, path: Path, warmup: Path) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", method, str(path), str(warmup)],
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return child_json("benchmarks.voice_profile", "--child", method, str(path), str(warmup))
 
 
 def main() -> None:

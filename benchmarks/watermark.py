@@ -4,7 +4,7 @@ Real speech from ../shared/data stands in for synthesised output. Marked set: a 
 tts/ utterances, each marked with the default key, then transformed; null set: every tts/ and
 voices/ recording, unmarked. Prints tables and writes results/watermark.json.
 
-    python benchmarks/watermark.py [--marked 300] [--dnsmos 60]
+    python -m benchmarks.watermark [--marked 300] [--dnsmos 60]
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import csv
 
 import numpy as np
 
-from common import DATA_DIR, median_time, set_threads, write_json
+from benchmarks.common import DATA_DIR, median_time, set_threads, write_json
 from voiceclone.audio import read_audio, resample, to_mono
 from voiceclone.features import VOCODER_MEL, mel_spectrogram
 from voiceclone.scripts import positive_int, run_main

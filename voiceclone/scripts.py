@@ -1,7 +1,7 @@
 """What the recipe and benchmark scripts share: one-line errors and checked numeric arguments.
 
 The `voiceclone` command handles its own errors (cli.main); these scripts are run as
-`python recipes/...` or `python benchmarks/...` and report errors and warnings the same way.
+`python -m recipes...` or `python -m benchmarks...` and report errors and warnings the same way.
 """
 
 from __future__ import annotations
