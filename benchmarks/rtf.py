@@ -26,7 +26,7 @@ import torch
 
 from benchmarks.common import median_time, set_threads, write_json
 from voiceclone.device import resolve_precision
-from voiceclone.pipeline import SAMPLE_RATE, VoiceCloner
+from voiceclone.pipeline import SAMPLE_RATE, SpeakOptions, VoiceCloner
 from voiceclone.scripts import positive_int, run_main
 from voiceclone.vocoder import vocode
 from voiceclone.watermark import embed_watermark
@@ -38,7 +38,7 @@ REFERENCE_TEXT = "A clear day on the coast brings out every walker in town, and 
 def cloned_voice(cloner: VoiceCloner):
     """A voice cloned from a clip the built-in voice speaks 3 semitones higher: the cloning path
     without outside data."""
-    audio, sr = cloner.speak(REFERENCE_TEXT, pitch=3.0)
+    audio, sr = cloner.speak(REFERENCE_TEXT, options=SpeakOptions(pitch=3.0))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "reference.wav"
         sf.write(path, audio, sr)

@@ -16,12 +16,9 @@ from conftest import make_speechlike, read_metadata
 from voiceclone.encoder import (
     ReferenceWarning,
     SpeakerEncoder,
-    VoiceProfile,
-    build_profile,
     embed_batch,
     embed_utterance,
     load_speaker_encoder,
-    load_voice,
     prepare_reference,
 )
 from voiceclone.encoder.embedding import partial_starts
@@ -29,7 +26,8 @@ from voiceclone.encoder.loading import default_weights_path
 from voiceclone.encoder.reference import MIN_SPEECH_S
 from voiceclone.encoder.vad import trim_to_speech
 from voiceclone.errors import VoiceCloneError
-from voiceclone.features.frame_match import MAX_REFERENCE_FRAMES
+from voiceclone.voice import Voice, build_voice, load_voice
+from voiceclone.voice.frames import MAX_REFERENCE_FRAMES
 
 SR = 16000
 N_PARITY = 24
@@ -253,7 +251,7 @@ def references(tmp_path_factory) -> list[Path]:
 
 
 def test_profile_round_trip_and_provenance(encoder, references, tmp_path: Path) -> None:
-    profile = build_profile(references[:2], encoder)
+    profile = build_voice(references[:2], encoder)
     expected = embed_batch(encoder, [prepare_reference(p) for p in references[:2]]).mean(axis=0)
     np.testing.assert_allclose(profile.embedding, expected / np.linalg.norm(expected), atol=1e-5)
     assert profile.sources == ("ref0.wav", "ref1.wav")
@@ -262,7 +260,7 @@ def test_profile_round_trip_and_provenance(encoder, references, tmp_path: Path) 
     assert profile.encoder_version == encoder.version
     assert profile.band_mean.shape == profile.band_std.shape == (80,) and np.all(profile.band_std > 0)
     saved = profile.save(tmp_path / "voice.npz")
-    loaded = VoiceProfile.load(saved)
+    loaded = Voice.load(saved)
     np.testing.assert_array_equal(loaded.embedding, profile.embedding)
     np.testing.assert_array_equal(loaded.band_mean, profile.band_mean)
     np.testing.assert_array_equal(loaded.band_std, profile.band_std)
@@ -273,9 +271,9 @@ def test_profile_round_trip_and_provenance(encoder, references, tmp_path: Path) 
 
 
 def test_profile_is_accepted_wherever_a_reference_is(encoder, references, tmp_path: Path) -> None:
-    pair = build_profile(references[:2], encoder).save(tmp_path / "pair.npz")
+    pair = build_voice(references[:2], encoder).save(tmp_path / "pair.npz")
     mixed = load_voice([pair, references[2]], encoder)
-    direct = build_profile(references, encoder)
+    direct = build_voice(references, encoder)
     np.testing.assert_allclose(mixed.embedding, direct.embedding, atol=1e-5)
     np.testing.assert_allclose(mixed.band_mean, direct.band_mean, atol=1e-5)
     np.testing.assert_allclose(mixed.band_std, direct.band_std, atol=1e-5)
@@ -283,7 +281,7 @@ def test_profile_is_accepted_wherever_a_reference_is(encoder, references, tmp_pa
     single = load_voice(references[0], encoder)
     np.testing.assert_allclose(single.embedding, embed_utterance(encoder, prepare_reference(references[0])),
                                atol=1e-5)
-    np.testing.assert_array_equal(load_voice(pair).embedding, VoiceProfile.load(pair).embedding)
+    np.testing.assert_array_equal(load_voice(pair).embedding, Voice.load(pair).embedding)
 
 
 def test_corrupt_or_foreign_profiles_are_refused(encoder, references, tmp_path: Path) -> None:
@@ -291,10 +289,10 @@ def test_corrupt_or_foreign_profiles_are_refused(encoder, references, tmp_path: 
     np.savez(tmp_path / "foreign.npz", weights=np.zeros(3))
     np.savez(tmp_path / "pickled.npz", format=np.array("voiceclone-voice-profile/1"),
              embedding=np.array([object()], dtype=object))
-    good = build_profile(references[:1], encoder)
-    VoiceProfile(np.ones(256, np.float32), good.sources, good.sha256, good.speech_s,
+    good = build_voice(references[:1], encoder)
+    Voice(np.ones(256, np.float32), good.sources, good.sha256, good.speech_s,
                  good.encoder_version).save(tmp_path / "unnormalised.npz")
-    VoiceProfile(good.embedding, good.sources, good.sha256, good.speech_s, "ge2e:other").save(tmp_path / "other.npz")
+    Voice(good.embedding, good.sources, good.sha256, good.speech_s, "ge2e:other").save(tmp_path / "other.npz")
     dataclasses.replace(good, reference_frames=np.full((80, 5), np.nan, np.float32)).save(tmp_path / "nanframes.npz")
     damaged = {"noframes": dict(reference_frames=np.zeros((80, 0), np.float32)),
                "loudframes": dict(reference_frames=np.full((80, 5), 6e4, np.float32)),
@@ -304,7 +302,7 @@ def test_corrupt_or_foreign_profiles_are_refused(encoder, references, tmp_path: 
     for name, change in damaged.items():
         dataclasses.replace(good, **change).save(tmp_path / f"{name}.npz")
     floor = dataclasses.replace(good, reference_frames=np.full((80, 5), np.log(1e-5), np.float32))
-    assert VoiceProfile.load(floor.save(tmp_path / "floor.npz")).reference_frames.shape == (80, 5)  # e.g. 8 kHz audio
+    assert Voice.load(floor.save(tmp_path / "floor.npz")).reference_frames.shape == (80, 5)  # e.g. 8 kHz audio
     for name, message in [("garbage", "not a voice profile"), ("foreign", "not a voice profile"),
                           ("pickled", "not a voice profile|damaged"), ("unnormalised", "damaged"),
                           ("other", "different encoder|rebuild"), ("absent", "no such"),
@@ -335,7 +333,7 @@ def test_cli_embed_writes_profile_and_reports_errors(references, tmp_path: Path,
     code, stdout, stderr = _cli(capsys, "embed", *map(str, references), "-o", str(out), "--device", "cpu")
     assert code == 0, stderr
     assert stdout.count("\n") == 1 and "3 references" in stdout
-    assert len(VoiceProfile.load(out).sources) == 3
+    assert len(Voice.load(out).sources) == 3
     (tmp_path / "bad.npz").write_bytes(b"x")
     code, _, stderr = _cli(capsys, "embed", str(tmp_path / "bad.npz"), "-o", str(tmp_path / "never.npz"))
     assert code == 1

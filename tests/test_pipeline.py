@@ -16,9 +16,11 @@ import soundfile as sf
 from tests.conftest import last_stderr_line
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features.bands import band_statistics
-from voiceclone.features.frame_match import MATCH_WEIGHT, nearest_frame_means, speech_gate
+from voiceclone.voice import DEFAULT_MATCH
+from voiceclone.voice.frames import nearest_frame_means, speech_gate
 from voiceclone.features.pitch import median_f0, yin_f0
-from voiceclone.pipeline import MAX_TEXT_CHARS, OUTPUT_LEVEL_DBFS, SAMPLE_RATE, VoiceCloner
+from voiceclone.delivery import OUTPUT_LEVEL_DBFS
+from voiceclone.pipeline import MAX_TEXT_CHARS, SAMPLE_RATE, SpeakOptions, VoiceCloner
 from voiceclone.watermark import detect_watermark
 
 SENTENCE = "The birch canoe slid on the smooth planks."
@@ -43,15 +45,15 @@ def test_default_voice_speaks_a_watermarked_sentence(default_audio):
 
 
 def test_speed_changes_duration(cloner):
-    slow, _ = cloner.speak(SENTENCE, speed=0.7)
-    fast, _ = cloner.speak(SENTENCE, speed=1.5)
+    slow, _ = cloner.speak(SENTENCE, options=SpeakOptions(speed=0.7))
+    fast, _ = cloner.speak(SENTENCE, options=SpeakOptions(speed=1.5))
     assert len(slow) > 1.6 * len(fast)
 
 
 def test_pitch_shift_moves_f0(cloner):
     voice = cloner.default_voice()
-    low = median_f0(yin_f0(cloner.speak(SENTENCE, voice, pitch=-4.0)[0]))
-    high = median_f0(yin_f0(cloner.speak(SENTENCE, voice, pitch=4.0)[0]))
+    low = median_f0(yin_f0(cloner.speak(SENTENCE, voice, SpeakOptions(pitch=-4.0))[0]))
+    high = median_f0(yin_f0(cloner.speak(SENTENCE, voice, SpeakOptions(pitch=4.0))[0]))
     assert 12 * np.log2(high / low) > 3.0  # asked for 8 semitones apart; about 4 to 7 come out
 
 
@@ -72,7 +74,7 @@ def test_output_takes_the_voice_spectral_envelope(cloner):
                                    reference_frames=(voice.reference_frames - centre) * 1.5 + centre + tilt[:, None])
     # without frame matching: measured again, the output's statistics are the voice's, up to which
     # frames now count as speech (the brighter output is off by 0.16 on average, 0.27 at most)
-    plain, bright = cloner.mel(SENTENCE, voice, similarity=0.0), cloner.mel(SENTENCE, brighter, similarity=0.0)
+    plain, bright = cloner.mel(SENTENCE, voice, SpeakOptions(similarity=0.0)), cloner.mel(SENTENCE, brighter, SpeakOptions(similarity=0.0))
     for mel, target in ((plain, voice), (bright, brighter)):
         np.testing.assert_allclose(band_statistics(mel)[0], target.band_mean, atol=0.3)
     assert np.median(band_statistics(bright)[1] / band_statistics(plain)[1]) == pytest.approx(1.5, rel=0.1)
@@ -97,16 +99,16 @@ def test_similarity_pulls_frames_toward_the_reference_frames(cloner):
         return float(np.sqrt(((frames - nearest_frame_means(frames, voice.reference_frames, stats, 1)) ** 2)
                              .sum(axis=0)).mean())
 
-    distances = [distance_to_reference(cloner.mel(SENTENCE, voice, similarity=s)) for s in (0.0, 0.3, 0.8)]
+    distances = [distance_to_reference(cloner.mel(SENTENCE, voice, SpeakOptions(similarity=s))) for s in (0.0, 0.3, 0.8)]
     assert distances[0] > distances[1] > distances[2]
-    plain = cloner.mel(SENTENCE, voice, similarity=0.0)
-    assert cloner.mel(SENTENCE, voice, similarity=0.8).shape == plain.shape  # timing untouched
+    plain = cloner.mel(SENTENCE, voice, SpeakOptions(similarity=0.0))
+    assert cloner.mel(SENTENCE, voice, SpeakOptions(similarity=0.8)).shape == plain.shape  # timing untouched
 
 
 def test_a_profile_without_reference_frames_asks_to_be_rebuilt(cloner, tmp_path):
-    from voiceclone.encoder import VoiceProfile
+    from voiceclone.voice import Voice
 
-    shipped = VoiceProfile.load(cloner.default_voice_path)
+    shipped = Voice.load(cloner.default_voice_path)
     dataclasses.replace(shipped, reference_frames=None).save(tmp_path / "old.npz")
     with pytest.raises(VoiceCloneError, match="rebuild it with: voiceclone embed"):
         cloner.voice(tmp_path / "old.npz")
@@ -124,7 +126,7 @@ def test_long_text_is_chunked_with_pauses(cloner):
 ])
 def test_bad_controls(cloner, kwargs, match):
     with pytest.raises(VoiceCloneError, match=match):
-        cloner.mel(SENTENCE, cloner.default_voice(), **kwargs)
+        cloner.mel(SENTENCE, cloner.default_voice(), SpeakOptions(**kwargs))
 
 
 def test_empty_and_huge_text(cloner):
@@ -138,12 +140,12 @@ def test_a_checkpoint_folder_brings_its_own_built_in_voice(tmp_path):
     import shutil
 
     from voiceclone.acoustic.checkpoint import SHIPPED
-    from voiceclone.encoder import VoiceProfile
+    from voiceclone.voice import Voice
 
     shutil.copytree(SHIPPED, tmp_path / "ckpt")
     (tmp_path / "ckpt" / "default_voice.npz").unlink()
     assert VoiceCloner(device="cpu", checkpoint=tmp_path / "ckpt").default_voice_path == SHIPPED / "default_voice.npz"
-    shipped = VoiceProfile.load(SHIPPED / "default_voice.npz")
+    shipped = Voice.load(SHIPPED / "default_voice.npz")
     own = dataclasses.replace(shipped, logf0_mean=shipped.logf0_mean + 0.5)
     own.save(tmp_path / "ckpt" / "default_voice.npz")
     voice = VoiceCloner(device="cpu", checkpoint=tmp_path / "ckpt").default_voice()
@@ -181,7 +183,7 @@ def test_cli_no_watermark_is_recorded(tmp_path):
 
 def test_cli_help_states_the_similarity_default():
     result = run("speak", "--help")
-    assert result.returncode == 0 and f"default {MATCH_WEIGHT:g})" in " ".join(result.stdout.split())
+    assert result.returncode == 0 and f"default {DEFAULT_MATCH.similarity:g})" in " ".join(result.stdout.split())
 
 
 def test_cli_batch_mode(tmp_path):
@@ -258,7 +260,7 @@ def test_cli_warns_that_similarity_is_off_with_a_pitch_shift(tmp_path):
     out = tmp_path / "up.wav"
     result = run("speak", "Hi there.", "-o", str(out), "--pitch", "2", "--similarity", "0.5", "--device", "cpu")
     assert result.returncode == 0 and out.is_file(), result.stderr
-    assert "warning: --similarity has no effect with --pitch" in result.stderr
+    assert "warning: similarity has no effect with a pitch shift" in result.stderr
 
 
 @pytest.mark.parametrize("args,match", [

@@ -14,13 +14,17 @@ except PackageNotFoundError:  # running from a source tree without install
 
 from voiceclone.errors import VoiceCloneError
 
-__all__ = ["Voice", "VoiceCloneError", "VoiceCloner", "__version__"]
+__all__ = ["SpeakOptions", "Voice", "VoiceCloneError", "VoiceCloner", "__version__"]
 
 
 def __getattr__(name: str):
     """Import the pipeline (and torch) only when it is used, so `voiceclone --help` stays quick."""
-    if name in ("VoiceCloner", "Voice"):
+    if name in ("VoiceCloner", "SpeakOptions"):
         from voiceclone import pipeline
 
         return getattr(pipeline, name)
+    if name == "Voice":
+        from voiceclone.voice import Voice
+
+        return Voice
     raise AttributeError(f"module 'voiceclone' has no attribute {name!r}")

@@ -68,3 +68,14 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def save_npy(path: str | os.PathLike, array) -> Path:
+    """Save a NumPy array as .npy atomically."""
+    import numpy as np
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as handle:
+            np.save(handle, array)
+
+    return atomic_write(path, write)

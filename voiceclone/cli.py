@@ -6,50 +6,25 @@ usage errors exit 2.
 
 from __future__ import annotations
 
-import os
 import sys
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from voiceclone import __version__
+from voiceclone.delivery import audio_target, reader_may_leave
 from voiceclone.errors import VoiceCloneError, show_warning_line
 from voiceclone.text.files import read_text_file
+from voiceclone.voice.config import DEFAULT_MATCH
 
-app = typer.Typer(
-    name="voiceclone",
-    help="Offline voice cloning: speak any text in the voice of a few seconds of reference audio.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+app = typer.Typer(name="voiceclone", help="Offline voice cloning: speak any text in the voice of a few seconds of "
+                  "reference audio.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
-
-def _to_stdout(output: Optional[Path]) -> bool:
-    """Whether ``-o -`` sends the audio to standard output; refused when that is a terminal."""
-    to_stdout = output is not None and str(output) == "-"
-    if to_stdout and sys.stdout.isatty():
-        raise VoiceCloneError("-o - writes WAV audio to standard output: pipe it (| aplay) or redirect it (> out.wav)")
-    return to_stdout
-
-
-@contextmanager
-def _reader_may_leave() -> Iterator[None]:
-    """A pipe on standard output closed early becomes one error line, not a traceback at exit."""
-    try:
-        yield
-    except BrokenPipeError:  # keep Python's exit-time flush from failing again
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise VoiceCloneError("standard output was closed before all the audio was written") from None
-
-
-PrecisionOption = Annotated[str, typer.Option(
-    "--precision", help="Vocoder arithmetic: auto (bf16 on CPUs with AMX, about twice as fast and judged the "
-    "same; fp32 elsewhere), fp32 or bf16.")]
+PrecisionOption = Annotated[str, typer.Option("--precision", help="Vocoder arithmetic: auto (bf16 on CPUs with AMX, about twice as fast and judged the same; fp32 elsewhere), fp32 or bf16.")]
+DeviceOption = Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")]
+NoWatermarkOption = Annotated[bool, typer.Option("--no-watermark", help="Do not watermark the output (recorded in the file's metadata).")]
 
 
 def _version(value: bool) -> None:
@@ -59,11 +34,7 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
     """Offline voice cloning: speak any text in the voice of a few seconds of reference audio."""
 
 
@@ -77,10 +48,10 @@ def speak(
     out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Batch mode: write the Nth non-empty line of --text-file to OUT_DIR/NNNN.wav (the folder is created if missing; every line is checked first).")] = None,
     speed: Annotated[float, typer.Option("--speed", help="Speaking rate, 0.5 (slow) to 2.0 (fast).")] = 1.0,
     pitch: Annotated[float, typer.Option("--pitch", help="Pitch shift in semitones, -12 to 12.")] = 0.0,
-    similarity: Annotated[Optional[float], typer.Option("--similarity", help="0 to 1 (default 0.2): how far each sound is pulled toward the reference's own nearest sounds. Higher sounds more like the reference but less clear; off with --pitch.", show_default=False)] = None,
-    device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    similarity: Annotated[Optional[float], typer.Option("--similarity", help=f"0 to 1 (default {DEFAULT_MATCH.similarity:g}): how far each sound is pulled toward the reference's own nearest sounds. Higher sounds more like the reference but less clear; off with --pitch.", show_default=False)] = None,
+    device: DeviceOption = "auto",
     precision: PrecisionOption = "auto",
-    no_watermark: Annotated[bool, typer.Option("--no-watermark", help="Do not watermark the output (recorded in the file's metadata).")] = False,
+    no_watermark: NoWatermarkOption = False,
     provenance_json: Annotated[Optional[Path], typer.Option("--provenance-json", help="Also write the provenance record as a JSON sidecar here (with --out-dir: NNNN.json beside each file).")] = None,
 ) -> None:
     """Speak text in a cloned voice (--ref / --voice) or in the built-in default voice.
@@ -90,71 +61,42 @@ def speak(
     voiceclone speak --text-file lines.txt --out-dir clips/;
     echo "Hello there." | voiceclone speak - -o - | aplay
     """
-    from voiceclone.features.frame_match import MATCH_WEIGHT
-    from voiceclone.pipeline import VoiceCloner, check_controls
+    from voiceclone.pipeline import SpeakOptions, VoiceCloner
 
-    sources = [*(ref or []), *(voice or [])]
     if (text is None) == (text_file is None):
         raise VoiceCloneError("give the text either as an argument or with --text-file (not both)")
     if out_dir is None and output is None:
         raise VoiceCloneError("say where to write the audio: -o OUT.wav (or --out-dir DIR with --text-file)")
     if out_dir is not None and (text_file is None or output is not None):
         raise VoiceCloneError("--out-dir needs --text-file and replaces -o")
-    if similarity is not None and pitch != 0:
-        warnings.warn("--similarity has no effect with --pitch: a shifted voice is not matched to the reference's "
-                      "frames, which carry its harmonics at the unshifted pitch", UserWarning, stacklevel=1)
-    similarity = MATCH_WEIGHT if similarity is None else similarity
-    check_controls(speed, pitch, similarity)  # before a batch starts; speak_to_file checks its paths itself
-    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
-        raise VoiceCloneError(f"{out_dir}: is a file; --out-dir needs a folder")
-    to_stdout = _to_stdout(output)
-    if text_file is not None:
-        text = read_text_file(text_file)
-    elif text == "-":
-        text = sys.stdin.read()
+    options = SpeakOptions(speed=speed, pitch=pitch, similarity=similarity)
+    target = audio_target(output) if output is not None else None
+    text = read_text_file(text_file) if text_file is not None else sys.stdin.read() if text == "-" else text
     cloner = VoiceCloner(device=device, watermark=not no_watermark, precision=precision)
-    if out_dir is None:
-        chosen = cloner.voice(sources or None)
-        with _reader_may_leave():
-            path = cloner.speak_to_file(text, sys.stdout.buffer if to_stdout else output, chosen, speed, pitch,
-                                        similarity, provenance_json, progress=True)
-        typer.echo(f"{path or 'standard output'}: spoken in {chosen.description}", err=to_stdout)
+    sources = [*(ref or []), *(voice or [])] or None
+    if out_dir is not None:
+        written = cloner.speak_lines(text.splitlines(), out_dir, sources, options, sidecars=provenance_json is not None,
+                                     name=str(text_file), progress=True)
+        typer.echo(f"{out_dir}: {len(written)} files spoken in {', '.join(map(str, sources or ['default voice']))}")
         return
-    from tqdm import tqdm
-
-    numbered = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    if not numbered:
-        raise VoiceCloneError(f"{text_file}: no non-empty lines to speak")
-    for n, line in numbered:  # every line is checked before the first file is written
-        try:
-            cloner.phoneme_ids(line)
-        except VoiceCloneError as exc:
-            raise VoiceCloneError(f"{text_file}: line {n}: {exc}") from None
-    chosen = cloner.voice(sources or None)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise VoiceCloneError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from None
-    width = max(4, len(str(len(numbered))))
-    for i, (_, line) in enumerate(tqdm(numbered, desc="speaking", unit="line"), start=1):
-        sidecar = out_dir / f"{i:0{width}d}.json" if provenance_json is not None else None
-        cloner.speak_to_file(line, out_dir / f"{i:0{width}d}.wav", chosen, speed, pitch, similarity, sidecar)
-    typer.echo(f"{out_dir}: {len(numbered)} files spoken in {chosen.description}")
+    chosen = cloner.voice(sources)
+    with reader_may_leave():
+        path = cloner.speak_to_file(text, target, chosen, options, provenance_json=provenance_json, progress=True)
+    typer.echo(f"{path or 'standard output'}: spoken in {chosen.description}", err=path is None)
 
 
 @app.command()
 def mel(
     audio: Annotated[Path, typer.Argument(help="Input audio file (wav, flac, ogg, mp3).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the .npy array (n_mels, frames).")],
-    kind: Annotated[
-        str, typer.Option("--kind", help="'vocoder': 80-band log-mel at 22.05 kHz; 'encoder': 40-band power mel at 16 kHz.")
-    ] = "vocoder",
+    kind: Annotated[str, typer.Option("--kind", help="'vocoder': 80-band log-mel at 22.05 kHz; 'encoder': 40-band power mel at 16 kHz.")] = "vocoder",
 ) -> None:
     """Compute the mel spectrogram the models use and save it as a NumPy array."""
-    from voiceclone.features.api import mel_from_file, save_array
+    from voiceclone.atomic import save_npy
+    from voiceclone.pipeline import mel_of_file
 
-    array = mel_from_file(audio, kind)
-    save_array(output, array)
+    array = mel_of_file(audio, kind)
+    save_npy(output, array)
     typer.echo(f"{output}: mel {array.shape[0]} x {array.shape[1]} frames ({kind})")
 
 
@@ -162,9 +104,9 @@ def mel(
 def vocode(
     audio: Annotated[Path, typer.Argument(help="Input audio file (wav, flac, ogg, mp3).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the resynthesised audio (.wav, .flac or .ogg); '-' writes a WAV to standard output, for a pipe.")],
-    device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
     precision: PrecisionOption = "auto",
-    no_watermark: Annotated[bool, typer.Option("--no-watermark", help="Do not watermark the output (recorded in the file's metadata).")] = False,
+    no_watermark: NoWatermarkOption = False,
 ) -> None:
     """Copy-synthesis: analyse the audio into a mel spectrogram and rebuild it with the HiFi-GAN vocoder.
 
@@ -172,31 +114,14 @@ def vocode(
 
     Example: voiceclone vocode speech.flac -o - | aplay
     """
-    from voiceclone.audio import load_audio
-    from voiceclone.audio.io import check_audio_target, write_audio
-    from voiceclone.features import VOCODER_MEL
-    from voiceclone.hashing import file_sha256
-    from voiceclone.pipeline import vocoding_progress
-    from voiceclone.vocoder import copy_synthesis, load_vocoder
-    from voiceclone.watermark import DEFAULT_KEY, embed_watermark
-    from voiceclone.watermark.provenance import make_provenance, provenance_tags
+    from voiceclone.pipeline import resynthesise
 
-    to_stdout = _to_stdout(output)
-    target = sys.stdout.buffer if to_stdout else output
-    check_audio_target(target)  # before the work, so a bad path fails at once
-    generator = load_vocoder(device, precision)
-    rate = generator.config.sampling_rate
-    signal = load_audio(audio, rate)
-    with vocoding_progress(VOCODER_MEL.n_frames(len(signal)) * VOCODER_MEL.hop_length, rate, show=True) as bar:
-        waveform = copy_synthesis(generator, signal, on_piece=bar.update)
-    if not no_watermark:
-        waveform = embed_watermark(waveform, rate)
-    record = make_provenance("hifigan-universal-v1", [file_sha256(audio)], not no_watermark,
-                             key_id=None if no_watermark else DEFAULT_KEY.key_id)
-    with _reader_may_leave():
-        write_audio(target, waveform, rate, metadata=provenance_tags(record))
-    typer.echo(f"{'standard output' if to_stdout else output}: {len(waveform) / rate:.2f} s vocoded at {rate} Hz",
-               err=to_stdout)
+    target = audio_target(output)
+    with reader_may_leave():
+        out = resynthesise(audio, target, device=device, precision=precision, watermark=not no_watermark, progress=True)
+    to_stdout = target is sys.stdout.buffer
+    typer.echo(f"{'standard output' if to_stdout else output}: {len(out.audio) / out.sample_rate:.2f} s vocoded at "
+               f"{out.sample_rate} Hz", err=to_stdout)
 
 
 @app.command()
@@ -205,7 +130,7 @@ def embed(
         list[Path], typer.Argument(help="Reference audio of one speaker (wav, flac, ...) or .npz voice profiles.")
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the .npz voice profile.")],
-    device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
 ) -> None:
     """Build a voice profile (.npz) from reference recordings, to clone from with speak --voice.
 
@@ -213,7 +138,8 @@ def embed(
     envelope (per-band log-mel statistics), up to 30 s of their speech frames in shuffled order (what
     synthesis matches the covariance of and --similarity blends toward), and their provenance.
     """
-    from voiceclone.encoder import load_speaker_encoder, load_voice
+    from voiceclone.encoder import load_speaker_encoder
+    from voiceclone.voice import load_voice
 
     profile = load_voice(references, load_speaker_encoder(device))
     profile.save(output)
@@ -223,88 +149,37 @@ def embed(
 @app.command()
 def text(
     text: Annotated[str, typer.Argument(help="English text to read; '-' reads it from standard input.")],
-    as_json: Annotated[
-        bool, typer.Option("--json", help='Print {"words", "phonemes", "ids", "chunks", "table_version"} as JSON.')
-    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"words", "phonemes", "ids", "chunks", "table_version"} as JSON.')] = False,
     max_phonemes: Annotated[int, typer.Option("--max-phonemes", min=1, help="Chunk limit in phoneme tokens.")] = 200,
     max_words: Annotated[int, typer.Option("--max-words", min=1, help="Chunk limit in words.")] = 25,
 ) -> None:
     """Show what the text front end makes of a text: normalised words, phonemes, ids and chunks."""
     import json
 
-    from voiceclone.text import DEFAULT_TABLE, TextFrontend
+    from voiceclone.text import TextFrontend
+    from voiceclone.text.frontend import format_description
 
-    if text == "-":
-        text = sys.stdin.read()
-    frontend = TextFrontend()
-    words = frontend.normalise(text)
-    phonemes = frontend.phonemise(text)
-    ids = DEFAULT_TABLE.encode(phonemes)
-    chunks = frontend.chunks(text, max_phonemes=max_phonemes, max_words=max_words)
-    if as_json:
-        result = {"words": words, "phonemes": phonemes, "ids": ids, "chunks": chunks,
-                  "table_version": DEFAULT_TABLE.version}
-        typer.echo(json.dumps(result, ensure_ascii=False))
-        return
-    typer.echo(f"words:    {words}")
-    typer.echo(f"phonemes: {''.join(phonemes)}")
-    typer.echo(f"ids:      {' '.join(map(str, ids))} (table v{DEFAULT_TABLE.version})")
-    for i, chunk in enumerate(chunks, 1):
-        typer.echo(f"chunk {i}:  {chunk}")
+    described = TextFrontend().describe(sys.stdin.read() if text == "-" else text, max_phonemes, max_words)
+    typer.echo(json.dumps(described, ensure_ascii=False) if as_json else format_description(described))
 
 
 @app.command("eval")
 def eval_(
-    mode: Annotated[
-        str,
-        typer.Option(
-            "--mode",
-            help="real: judge the reference recordings against their transcripts (the judges' ceiling). "
-            "copy: judge HiFi-GAN copy-synthesis of the references. clone: speak every sentence in each "
-            "reference voice with --system. peer: the same sentences from Piper's 'joe' voice (a mature "
-            "single-speaker TTS that cannot clone). dir: judge files made by any system, listed in --outputs.",
-        ),
-    ],
-    refs: Annotated[
-        Path,
-        typer.Option("--refs", help="Tab-separated table of real reference voices: path, speaker, optional text "
-                     "(relative paths resolve against the table's folder). recipes/shared_data/dev_split.py writes one."),
-    ],
+    mode: Annotated[str, typer.Option("--mode", help="real: judge the reference recordings against their transcripts (the judges' ceiling). copy: judge HiFi-GAN copy-synthesis of the references. clone: speak every sentence in each reference voice with --system. peer: the same sentences from Piper's 'joe' voice (a mature single-speaker TTS that cannot clone). dir: judge files made by any system, listed in --outputs.")],
+    refs: Annotated[Path, typer.Option("--refs", help="Tab-separated table of real reference voices: path, speaker, optional text (relative paths resolve against the table's folder). python -m recipes.shared_data.dev_split writes one.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for results.json, summary.md and the PNG plots.")],
-    sentences: Annotated[
-        Path | None,
-        typer.Option("--sentences", help="Text file, one sentence per line, for clone and peer modes "
-                     "(default: 24 plain sentences shipped with voiceclone)."),
-    ] = None,
-    outputs: Annotated[
-        Path | None,
-        typer.Option("--outputs", help="dir mode: table of files to judge: path, speaker, text, optional "
-                     "reference (a path from --refs)."),
-    ] = None,
-    system: Annotated[
-        str, typer.Option("--system", help="clone mode: which system speaks (voiceclone, piper-joe, ...).")
-    ] = "voiceclone",
-    limit: Annotated[
-        int, typer.Option("--limit", min=0, help="Use at most this many reference voices, drawn with --seed (0: all).")
-    ] = 0,
-    sentences_per_voice: Annotated[
-        int, typer.Option("--sentences-per-voice", min=0,
-                          help="Speak only this many sentences per voice, taken in turn from a seeded order (0: all).")
-    ] = 0,
+    sentences: Annotated[Optional[Path], typer.Option("--sentences", help="Text file, one sentence per line, for clone and peer modes (default: 24 plain sentences shipped with voiceclone).")] = None,
+    outputs: Annotated[Optional[Path], typer.Option("--outputs", help="dir mode: table of files to judge: path, speaker, text, optional reference (a path from --refs).")] = None,
+    system: Annotated[str, typer.Option("--system", help="clone mode: which system speaks (voiceclone, piper-joe, ...).")] = "voiceclone",
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Use at most this many reference voices, drawn with --seed (0: all).")] = 0,
+    sentences_per_voice: Annotated[int, typer.Option("--sentences-per-voice", min=0, help="Speak only this many sentences per voice, taken in turn from a seeded order (0: all).")] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed for voice and sentence selection and for synthesis.")] = 0,
-    device: Annotated[str, typer.Option("--device", help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
     precision: PrecisionOption = "auto",
-    save_audio: Annotated[
-        bool, typer.Option("--save-audio", help="Also keep every output as out/audio/<key>.wav, with a dir-mode table.")
-    ] = False,
+    save_audio: Annotated[bool, typer.Option("--save-audio", help="Also keep every output as out/audio/<key>.wav, with a dir-mode table.")] = False,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the SECS and mel spectrogram PNGs.")] = True,
     progress: Annotated[bool, typer.Option("--progress/--quiet", help="Show a progress bar.")] = True,
-    peer_results: Annotated[
-        Optional[Path],
-        typer.Option("--peer-results", help="results.json of a --mode peer run on the same --sentences: adds the "
-                     "peer's WER on exactly the sentences this run spoke (column 'peer WER %'), the fair "
-                     "comparison when each voice speaks only some sentences."),
-    ] = None,
+    peer_results: Annotated[Optional[Path], typer.Option("--peer-results", help="results.json of a --mode peer run on the same --sentences: adds the peer's WER on exactly the sentences this run spoke (column 'peer WER %'), the fair comparison when each voice speaks only some sentences.")] = None,
 ) -> None:
     """Judge speech by numbers, per utterance and per system, and write a report.
 
@@ -315,11 +190,10 @@ def eval_(
     from voiceclone.evaluation.data import DEFAULT_SENTENCES
     from voiceclone.evaluation.report import markdown_table
 
-    config = EvalConfig(mode=mode, out=out, refs=refs, sentences=sentences or DEFAULT_SENTENCES, outputs=outputs,
-                        system=system, limit=limit, sentences_per_voice=sentences_per_voice, seed=seed,
-                        device=device, precision=precision, save_audio=save_audio, plots=plots, progress=progress,
-                        peer_results=peer_results)
-    result = evaluate(config)
+    result = evaluate(EvalConfig(mode=mode, out=out, refs=refs, sentences=sentences or DEFAULT_SENTENCES,
+                                 outputs=outputs, system=system, limit=limit, sentences_per_voice=sentences_per_voice,
+                                 seed=seed, device=device, precision=precision, save_audio=save_audio, plots=plots,
+                                 progress=progress, peer_results=peer_results))
     typer.echo(markdown_table(result["summary"]), nl=False)
     typer.echo(f"written to {out}/ (results.json, summary.md{', plots' if plots else ''})")
 
@@ -327,9 +201,7 @@ def eval_(
 @app.command()
 def detect(
     files: Annotated[list[Path], typer.Argument(help="Audio files to check (wav, flac, ogg, mp3).")],
-    json_lines: Annotated[
-        bool, typer.Option("--json", help='One JSON object per line: {"file", "watermarked", "score", "payload"}.')
-    ] = False,
+    json_lines: Annotated[bool, typer.Option("--json", help='One JSON object per line: {"file", "watermarked", "score", "payload"}.')] = False,
 ) -> None:
     """Report whether each file carries the voiceclone watermark, its score and payload.
 
@@ -340,14 +212,10 @@ def detect(
 
     from voiceclone.watermark.report import detect_file, format_line
 
-    failed = 0
-    for path in files:
-        result = detect_file(path)
-        failed += "error" in result
-        if json_lines:
-            typer.echo(json.dumps(result))
-        else:
-            typer.echo(format_line(result), err="error" in result)
+    results = [detect_file(path) for path in files]
+    for result in results:
+        typer.echo(json.dumps(result) if json_lines else format_line(result), err="error" in result and not json_lines)
+    failed = sum("error" in result for result in results)
     if failed:
         raise VoiceCloneError(f"{failed} of {len(files)} files could not be checked")
 
@@ -364,34 +232,12 @@ def main() -> None:
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
+    except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except _usage_errors() as exc:  # unknown options, missing arguments: their own message and exit code
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show()
-        else:
-            typer.echo(f"error: {exc}", err=True)
-        sys.exit(getattr(exc, "exit_code", 2))
-
-
-def _usage_errors() -> tuple[type[Exception], ...]:
-    """Exception types that typer raises for bad usage: its own base (typer >= 0.29 bundles its own
-    click) and click's (older typer)."""
-    types: list[type[Exception]] = []
-    if hasattr(typer, "TyperException"):
-        types.append(typer.TyperException)
-    try:
-        import click
-
-        types.append(click.ClickException)
-    except ImportError:
-        pass
-    return tuple(types)
+    except typer.TyperException as exc:  # unknown options, missing arguments: typer's own message and exit code
+        exc.show()
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

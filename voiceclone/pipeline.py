@@ -1,14 +1,15 @@
 """The Python API: load the models once, then clone many voices and speak many texts.
 
-    from voiceclone import VoiceCloner
+    from voiceclone import SpeakOptions, VoiceCloner
     vc = VoiceCloner(device="auto")
     voice = vc.voice("ref.wav")            # or a list of files, or a voice.npz profile
-    audio, sr = vc.speak("Hello there.", voice)
+    audio, sr = vc.speak("Hello there.", voice, SpeakOptions(speed=1.1))
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,16 +18,13 @@ import numpy as np
 import torch
 
 from voiceclone.acoustic.checkpoint import SHIPPED, load_checkpoint
-from voiceclone.audio import normalise_level
 from voiceclone.audio.io import AudioTarget
+from voiceclone.delivery import Output, check_targets, finish
 from voiceclone.device import resolve_device, resolve_precision
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL
-from voiceclone.features.bands import band_statistics, match_joint_band_statistics, move_band_statistics
-from voiceclone.features.covariance import match_covariance
-from voiceclone.features.frame_match import MATCH_WEIGHT, blend_nearest_frames
-from voiceclone.features.postfilter import (borrow_spectral_detail, borrow_temporal_detail, sharpen_in_frequency,
-                                            sharpen_in_time)
+from voiceclone.features.bands import band_statistics
+from voiceclone.voice import Voice, VoiceMatcher
 
 SAMPLE_RATE = VOCODER_MEL.sample_rate
 DEFAULT_VOICE_FILE = "default_voice.npz"
@@ -40,38 +38,38 @@ PROGRESS_DELAY_S = 2.0
 SPEED_RANGE = (0.5, 2.0)
 SIMILARITY_RANGE = (0.0, 1.0)
 PITCH_RANGE = (-12.0, 12.0)
-OUTPUT_LEVEL_DBFS = -23.0
-"""RMS level of every output. Without it a clone's loudness follows how much silence its reference
-held (13 dB apart across the development voices). At -20 dBFS the -1 dBFS peak limit held 27 of 70
-development clones below the target (down to -23.4); at -23 all 70 land within 0.4 dB of it."""
+VOCODER_MODEL_ID = "hifigan-universal-v1"
+"""The provenance model id of copy-synthesis."""
+VoiceSource = str | os.PathLike | Sequence[str | os.PathLike] | Voice | None
+"""What ``VoiceCloner.voice`` takes: reference audio file(s) and/or .npz profile(s), a Voice, or None (built-in)."""
 
 
-@dataclass(frozen=True)
-class Voice:
-    """What synthesis needs of a speaker: the GE2E d-vector and pitch register the acoustic model is
-    conditioned on, the spectral envelope (per-band log-mel statistics) its output is moved to, and
-    reference speech frames (n_mels, N) its frames are blended toward."""
+@dataclass(frozen=True, kw_only=True)
+class SpeakOptions:
+    """How to speak: ``speed`` scales the speaking rate (0.5-2.0), ``pitch`` shifts the voice in
+    semitones (-12..12), ``similarity`` (0-1) is how far each frame is pulled toward the reference's
+    nearest frames, higher sounding more like the reference and less clear (None: the checkpoint's
+    tuned default). A pitch shift turns that frame matching off: the reference's frames carry
+    harmonics at the unshifted pitch."""
 
-    embedding: np.ndarray
-    logf0_mean: float
-    logf0_std: float
-    band_mean: np.ndarray
-    band_std: np.ndarray
-    reference_frames: np.ndarray
-    reference_sha256: tuple[str, ...]
-    description: str
+    speed: float = 1.0
+    pitch: float = 0.0
+    similarity: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_range("speed", self.speed, SPEED_RANGE)
+        _check_range("pitch", self.pitch, PITCH_RANGE)
+        if self.similarity is not None:
+            _check_range("similarity", self.similarity, SIMILARITY_RANGE)
+            if self.pitch != 0:
+                warnings.warn("similarity has no effect with a pitch shift: a shifted voice is not matched to the "
+                              "reference's frames, which carry its harmonics at the unshifted pitch",
+                              UserWarning, stacklevel=3)
 
 
-def voice_from_profile(profile, description: str) -> Voice:
-    """A Voice from a VoiceProfile that carries pitch and spectral statistics and reference frames."""
-    if getattr(profile, "band_mean", None) is None or getattr(profile, "reference_frames", None) is None:
-        raise VoiceCloneError(f"{description}: voice profile was made by an older voiceclone (no spectral "
-                              f"statistics or reference frames); rebuild it with: voiceclone embed")
-    if not np.isfinite(profile.logf0_mean):
-        raise VoiceCloneError(f"{description}: no pitch could be measured (too little voiced speech); "
-                              f"use a recording of ordinary spoken sentences")
-    return Voice(profile.embedding, float(profile.logf0_mean), float(profile.logf0_std), profile.band_mean,
-                 profile.band_std, profile.reference_frames, tuple(profile.sha256), description)
+def _check_range(name: str, value: float, bounds: tuple[float, float]) -> None:
+    if not (bounds[0] <= value <= bounds[1]):
+        raise VoiceCloneError(f"{name} {value} is out of range; use a value from {bounds[0]} to {bounds[1]}")
 
 
 class VoiceCloner:
@@ -91,6 +89,7 @@ class VoiceCloner:
         own_voice = folder / DEFAULT_VOICE_FILE
         self.default_voice_path = own_voice if own_voice.is_file() else SHIPPED / DEFAULT_VOICE_FILE
         self.model, self.table, self.meta = ckpt.model, ckpt.table, ckpt.meta
+        self.matcher = VoiceMatcher(ckpt.match)
         self.model_id = str(self.meta.get("model_id", "voiceclone-acoustic"))
         self.watermark = watermark
         self._frontend = None
@@ -124,56 +123,47 @@ class VoiceCloner:
         return self._vocoder
 
     # --- voices ----------------------------------------------------------------------------------
-    def voice(self, source: "str | os.PathLike | Sequence[str | os.PathLike] | Voice | None" = None) -> Voice:
+    def voice(self, source: VoiceSource = None) -> Voice:
         """A Voice from reference audio file(s) and/or .npz profile(s); None gives the default voice."""
         if isinstance(source, Voice):
             return source
         if source is None:
             return self.default_voice()
-        from voiceclone.encoder import load_voice
+        from voiceclone.voice import load_voice
 
         paths = [source] if isinstance(source, (str, os.PathLike)) else list(source)
-        profile = load_voice(paths, self.encoder)
-        return voice_from_profile(profile, ", ".join(str(p) for p in paths))
+        return load_voice(paths, self.encoder).check_usable()
 
     def default_voice(self) -> Voice:
         """The built-in voice: the profile saved beside the checkpoint (the shipped one if it has none)."""
         if self._default_voice is None:
-            from voiceclone.encoder import VoiceProfile
+            from dataclasses import replace
 
-            self._default_voice = voice_from_profile(VoiceProfile.load(self.default_voice_path), "default voice")
+            loaded = Voice.load(self.default_voice_path)
+            self._default_voice = replace(loaded, description="default voice").check_usable()
         return self._default_voice
 
     # --- synthesis -------------------------------------------------------------------------------
-    def mel(self, text: str, voice: Voice, speed: float = 1.0, pitch: float = 0.0,
-            similarity: float = MATCH_WEIGHT, progress: bool = False) -> np.ndarray:
+    def mel(self, text: str, voice: Voice, options: SpeakOptions | None = None, *, progress: bool = False) -> np.ndarray:
         """Log-mel (80, frames) for ``text``: split into chunks, each synthesised, joined with pauses.
 
         Each chunk is rendered twice with the same phoneme durations, in the voice and in the
-        built-in voice (once when the voice is the built-in one). The voice's log-mel gets back some
-        of the temporal contrast the model's L1 training blurs, its own and the built-in voice's (the
-        model renders the voice it knows best more crisply), and some of its contrast across bands
-        (``features.postfilter``). A cloned voice's log-mel also takes half of its harmonic fine
-        structure from its re-rendering through the model's auto-encoding path. Phoneme durations
-        are the ones it predicts for the built-in voice, whatever the voice: the timing it predicted
-        for unseen voices cost intelligibility and did not follow the references' speaking rate
-        (``speed`` sets it).
-
-        The result is moved, band by band, from its own speech-frame log-mel mean and std (over all
-        chunks together) to the voice's: the model alone renders an unseen speaker's spectral
-        envelope only roughly. Then the way its bands vary together is moved part of the way to the
-        reference frames' (``features.covariance``), each speech frame is blended, ``similarity`` of
-        the way, toward its nearest reference frames (``features.frame_match``), and after each of
-        these steps the bands are moved to the voice's statistics again. With a ``pitch`` shift the
-        band correction is the one measured at the voice's own pitch, so that it does not pull the
-        shifted harmonics back, and neither covariance nor frames are matched: the reference's
-        frames carry harmonics at the unshifted pitch. ``progress`` shows a bar over the chunks.
+        built-in voice (once when the voice is the built-in one); a cloned voice is also re-rendered
+        through the model's auto-encoding path. ``self.matcher`` gives each chunk back the contrast
+        that the model's L1 training blurs, then moves all chunks together to the voice (see
+        ``VoiceMatcher``). Phoneme durations are the ones the model predicts for the built-in voice,
+        whatever the voice: the timing it predicted for unseen voices cost intelligibility and did
+        not follow the references' speaking rate (``options.speed`` sets it). With a pitch shift,
+        the band statistics are measured on the unshifted rendering, so that moving them does not
+        pull the shifted harmonics back. ``progress`` shows a bar over the chunks.
         """
-        check_controls(speed, pitch, similarity)
+        options = options or SpeakOptions()
         ids = self.phoneme_ids(text)
-        mels = self._model_mels(ids, voice, speed, pitch, progress)
-        spoken = band_statistics(np.concatenate(mels if pitch == 0 else self._model_mels(ids, voice, speed, 0.0), axis=1))
-        pieces = match_to_voice(mels, voice, spoken, similarity if pitch == 0 else None)
+        mels = self._model_mels(ids, voice, options.speed, options.pitch, progress)
+        unshifted = mels if options.pitch == 0 else self._model_mels(ids, voice, options.speed, 0.0)
+        similarity = self.matcher.config.similarity if options.similarity is None else options.similarity
+        pieces = self.matcher.match(mels, voice, band_statistics(np.concatenate(unshifted, axis=1)),
+                                    similarity if options.pitch == 0 else None)
         silence = np.full((VOCODER_MEL.n_mels, int(PAUSE_S * SAMPLE_RATE / VOCODER_MEL.hop_length)),
                           np.log(VOCODER_MEL.log_floor), np.float32)
         joined = []
@@ -191,19 +181,18 @@ class VoiceCloner:
         """
         if len(text) > MAX_TEXT_CHARS:
             raise VoiceCloneError(f"text is {len(text):,} characters; one call speaks at most {MAX_TEXT_CHARS:,} "
-                                  f"(split it, or use --text-file with --out-dir for one file per line)")
+                                  f"(split it into several texts, one file each)")
         return [torch.tensor([self.frontend.encode(chunk, self.table)], device=self.device)
                 for chunk in self.frontend.chunks(text)]
 
     def _model_mels(self, ids: list[torch.Tensor], voice: Voice, speed: float, pitch: float,
                     progress: bool = False) -> list[np.ndarray]:
-        """The acoustic model's log-mel for each chunk of phoneme ids, with temporal and spectral contrast restored.
+        """The acoustic model's log-mel for each chunk of phoneme ids, with its detail restored.
 
         For any voice but the built-in one, one batch of two per chunk: row 0 in the voice, row 1 in
         the built-in voice (at the voice's pitch register), both timed as the built-in voice, so
-        their frames line up and row 1 lends its temporal detail to row 0. Row 0 first takes half of
-        its spectral fine structure from its own re-rendering through the auto-encoding path, which
-        renders unseen voices with more natural harmonics than the text path.
+        their frames line up and row 1 lends its temporal detail to row 0; row 0 is also re-rendered
+        through the auto-encoding path, which renders unseen voices with more natural harmonics.
         """
         builtin = self.speaker_tensor(self.default_voice())
         own = self.speaker_tensor(voice)
@@ -217,71 +206,112 @@ class VoiceCloner:
                                         timing_speaker=builtin.expand(rows, -1))
             mels = rendered.mel.float().cpu().numpy()
             if rows == 1:
-                out.append(restore_detail(mels[0]))
+                out.append(self.matcher.restore_detail(mels[0]))
                 continue
             again = self.model.rerender(rendered.mel[:1], own, rendered.logf0[:1])[0].float().cpu().numpy()
-            out.append(restore_detail(mels[0], mels[1], again))
+            out.append(self.matcher.restore_detail(mels[0], mels[1], again))
         return out
 
     def speaker_tensor(self, voice: Voice) -> torch.Tensor:
         """The voice's d-vector as the (1, 256) float32 tensor the acoustic model is conditioned on."""
         return torch.from_numpy(np.asarray(voice.embedding, np.float32))[None].to(self.device)
 
-    def speak(self, text: str, voice: Voice | None = None, speed: float = 1.0, pitch: float = 0.0,
-              similarity: float = MATCH_WEIGHT, progress: bool = False) -> tuple[np.ndarray, int]:
-        """Waveform (float32) and sample rate for ``text`` in ``voice`` (default voice if None).
-
-        ``speed`` scales the speaking rate (0.5-2.0), ``pitch`` shifts the voice in semitones (-12..12),
-        ``similarity`` (0-1) is how far each frame is pulled toward the reference's nearest frames:
-        higher sounds more like the reference and less clear (see ``mel``).
-        The output is scaled to ``OUTPUT_LEVEL_DBFS`` RMS (less if a peak would pass -1 dBFS) and carries the voiceclone
-        watermark unless the cloner was made with watermark=False. ``progress`` shows progress bars on
-        stderr for work that takes longer than ``PROGRESS_DELAY_S`` (long texts).
-        """
+    def render(self, text: str, voice: Voice | None = None, options: SpeakOptions | None = None, *,
+               progress: bool = False) -> Output:
+        """``text`` spoken in ``voice`` (the default voice if None), finished as every output is
+        (``delivery.finish``): at ``OUTPUT_LEVEL_DBFS`` RMS (less if a peak would pass -1 dBFS),
+        watermarked unless the cloner was made with watermark=False, with its provenance record.
+        ``progress`` shows bars on stderr for work that takes longer than ``PROGRESS_DELAY_S``."""
         from voiceclone.vocoder import vocode
 
         voice = self.voice(voice)
-        mel = self.mel(text, voice, speed, pitch, similarity, progress)
+        mel = self.mel(text, voice, options, progress=progress)
         with vocoding_progress(mel.shape[1] * VOCODER_MEL.hop_length, SAMPLE_RATE, progress) as bar:
             audio = vocode(self.vocoder, mel, on_piece=bar.update)
-        audio = normalise_level(audio, OUTPUT_LEVEL_DBFS)
-        if self.watermark:
-            from voiceclone.watermark import embed_watermark
+        return finish(audio, SAMPLE_RATE, model_id=self.model_id, sources_sha256=voice.sha256, watermark=self.watermark)
 
-            audio = embed_watermark(audio, SAMPLE_RATE)
-        return audio.astype(np.float32), SAMPLE_RATE
+    def speak(self, text: str, voice: Voice | None = None, options: SpeakOptions | None = None, *,
+              progress: bool = False) -> tuple[np.ndarray, int]:
+        """Waveform (float32) and sample rate for ``text`` in ``voice``: ``render`` without the record."""
+        out = self.render(text, voice, options, progress=progress)
+        return out.audio, out.sample_rate
 
-    def provenance(self, voice: Voice) -> dict:
-        """The provenance record of an output made with ``voice`` by this cloner."""
-        from voiceclone.watermark import DEFAULT_KEY
-        from voiceclone.watermark.provenance import make_provenance
-
-        return make_provenance(self.model_id, list(voice.reference_sha256), self.watermark,
-                               key_id=DEFAULT_KEY.key_id if self.watermark else None)
-
-    def speak_to_file(self, text: str, path: AudioTarget, voice: Voice | None = None, speed: float = 1.0,
-                      pitch: float = 0.0, similarity: float = MATCH_WEIGHT, provenance_json: str | os.PathLike | None = None,
+    def speak_to_file(self, text: str, target: AudioTarget, voice: Voice | None = None,
+                      options: SpeakOptions | None = None, *, provenance_json: str | os.PathLike | None = None,
                       progress: bool = False) -> Path | None:
         """Speak and write the result atomically, with provenance tags (and a JSON sidecar if asked).
 
-        ``path`` may also be a binary stream (``sys.stdout.buffer``): it then gets one WAV, written
+        ``target`` may also be a binary stream (``sys.stdout.buffer``): it then gets one WAV, written
         in one go once synthesis is done, and None is returned instead of the path. Both paths are
         checked before synthesis, so a bad one fails at once and writes nothing.
         """
-        from voiceclone.atomic import check_output_path
-        from voiceclone.audio.io import check_audio_target, write_audio
-        from voiceclone.watermark.provenance import provenance_tags, write_sidecar
+        check_targets(target, provenance_json)
+        return self.render(text, voice, options, progress=progress).write(target, provenance_json)
 
-        check_audio_target(path)
-        if provenance_json is not None:
-            check_output_path(provenance_json)
+    def speak_lines(self, lines: Sequence[str], out_dir: str | os.PathLike, voice: VoiceSource = None,
+                    options: SpeakOptions | None = None, *, sidecars: bool = False, name: str = "text",
+                    progress: bool = False) -> list[Path]:
+        """Each non-empty line of ``lines`` spoken to its own file, ``out_dir``/0001.wav and on (with a
+        0001.json provenance sidecar each if ``sidecars``). Every line is checked before the first
+        file is written, and only then the voice (any ``voice()`` source) is loaded; errors name the line
+        as ``name``: line N. The folder is created if missing."""
+        from tqdm import tqdm
+
+        numbered = [(n, line.strip()) for n, line in enumerate(lines, start=1) if line.strip()]
+        if not numbered:
+            raise VoiceCloneError(f"{name}: no non-empty lines to speak")
+        out_dir = Path(out_dir)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise VoiceCloneError(f"{out_dir}: is a file; the output folder must be a folder")
+        for n, line in numbered:
+            try:
+                self.phoneme_ids(line)
+            except VoiceCloneError as exc:
+                raise VoiceCloneError(f"{name}: line {n}: {exc}") from None
         voice = self.voice(voice)
-        audio, sr = self.speak(text, voice, speed, pitch, similarity, progress)
-        record = self.provenance(voice)
-        out = write_audio(path, audio, sr, metadata=provenance_tags(record))
-        if provenance_json is not None:
-            write_sidecar(provenance_json, record)
-        return out
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise VoiceCloneError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from None
+        width = max(4, len(str(len(numbered))))
+        written = []
+        for i, (_, line) in enumerate(tqdm(numbered, desc="speaking", unit="line", disable=not progress), start=1):
+            stem = out_dir / f"{i:0{width}d}"
+            self.speak_to_file(line, stem.with_suffix(".wav"), voice, options,
+                               provenance_json=stem.with_suffix(".json") if sidecars else None)
+            written.append(stem.with_suffix(".wav"))
+        return written
+
+
+def resynthesise(source: str | os.PathLike, target: AudioTarget, *, device: str = "auto", precision: str = "auto",
+                 watermark: bool = True, progress: bool = False) -> Output:
+    """Copy-synthesis: ``source`` analysed into the vocoder's mel and rebuilt by it, finished as every
+    output is (its level kept) and written to ``target`` (checked before the work)."""
+    from voiceclone.audio import load_audio
+    from voiceclone.hashing import file_sha256
+    from voiceclone.vocoder import copy_synthesis, load_vocoder
+
+    check_targets(target)
+    generator = load_vocoder(device, precision)
+    mel = generator.config.mel
+    signal = load_audio(source, mel.sample_rate)
+    with vocoding_progress(mel.n_frames(len(signal)) * mel.hop_length, mel.sample_rate, progress) as bar:
+        audio = copy_synthesis(generator, signal, on_piece=bar.update)
+    out = finish(audio, mel.sample_rate, model_id=VOCODER_MODEL_ID, sources_sha256=[file_sha256(source)],
+                 watermark=watermark, level_dbfs=None)
+    out.write(target)
+    return out
+
+
+def mel_of_file(path: str | os.PathLike, kind: str = "vocoder") -> np.ndarray:
+    """The mel spectrogram a model sees of an audio file (mono, resampled, trimmed, level-normalised):
+    'vocoder' (the acoustic model's and vocoder's log-mel) or 'encoder' (the speaker encoder's power mel)."""
+    from voiceclone.audio import load_audio
+    from voiceclone.features import MEL_CONFIGS, mel_spectrogram
+
+    if kind not in MEL_CONFIGS:
+        raise VoiceCloneError(f"unknown mel kind '{kind}'; choose one of: {', '.join(MEL_CONFIGS)}")
+    return mel_spectrogram(load_audio(path, MEL_CONFIGS[kind].sample_rate), MEL_CONFIGS[kind])
 
 
 def _progress(items, show: bool, **options):
@@ -295,51 +325,3 @@ def vocoding_progress(samples: int, sample_rate: int, show: bool):
     """A bar over the seconds of audio being vocoded (update it with each piece's sample count)."""
     return _progress(None, show, desc="vocoding", total=samples, unit_scale=1 / sample_rate,
                      bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of speech [{elapsed}<{remaining}]")
-
-
-def restore_detail(mel: np.ndarray, builtin: np.ndarray | None = None,
-                   rerendered: np.ndarray | None = None) -> np.ndarray:
-    """One chunk's model log-mel (n_mels, T) with the contrast that L1 training blurs given back.
-
-    The built-in voice (``builtin`` None) sharpens its own rendering in time and across bands. A
-    cloned voice first takes half the harmonic fine structure of its ``rerendered`` pass through the
-    auto-encoding path, then sharpens in time, borrows the temporal detail of ``builtin`` (the same
-    phonemes in the built-in voice, frame-aligned), and sharpens across bands.
-    """
-    if builtin is None:
-        return sharpen_in_frequency(sharpen_in_time(mel))
-    if rerendered is None:
-        raise ValueError("a cloned voice's log-mel needs its re-rendering through the auto-encoding path")
-    return sharpen_in_frequency(borrow_temporal_detail(sharpen_in_time(borrow_spectral_detail(mel, rerendered)), builtin))
-
-
-def match_to_voice(pieces: list[np.ndarray], voice: Voice, spoken: tuple[np.ndarray, np.ndarray],
-                   similarity: float | None) -> list[np.ndarray]:
-    """Log-mel pieces moved from their joint band statistics ``spoken`` to ``voice``'s.
-
-    With ``similarity`` given, their cross-band covariance is then moved toward the reference
-    frames' and each speech frame blended that far toward its nearest reference frames, the band
-    statistics restored after each step. None skips both (a pitch shift: the reference frames carry
-    harmonics at the unshifted pitch).
-    """
-    target = (voice.band_mean, voice.band_std)
-    pieces = [move_band_statistics(mel, spoken, target) for mel in pieces]
-    if similarity is None:
-        return pieces
-    pieces = match_joint_band_statistics(match_covariance(pieces, voice.reference_frames), target)
-    if similarity > 0:
-        pieces = match_joint_band_statistics(
-            [blend_nearest_frames(mel, voice.reference_frames, target, similarity) for mel in pieces], target)
-    return pieces
-
-
-def check_controls(speed: float, pitch: float, similarity: float) -> None:
-    """VoiceCloneError naming the first of ``speed``, ``pitch`` and ``similarity`` outside its range."""
-    _check_range("speed", speed, SPEED_RANGE)
-    _check_range("pitch", pitch, PITCH_RANGE)
-    _check_range("similarity", similarity, SIMILARITY_RANGE)
-
-
-def _check_range(name: str, value: float, bounds: tuple[float, float]) -> None:
-    if not (bounds[0] <= value <= bounds[1]):
-        raise VoiceCloneError(f"--{name} {value} is out of range; use a value from {bounds[0]} to {bounds[1]}")

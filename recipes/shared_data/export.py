@@ -21,11 +21,11 @@ from recipes.shared_data.train import load_state, state_weights
 from voiceclone.acoustic.checkpoint import SHIPPED, save_checkpoint
 from voiceclone.acoustic.config import AcousticConfig
 from voiceclone.acoustic.model import AcousticModel
-from voiceclone.encoder import build_profile
 from voiceclone.errors import VoiceCloneError
 from voiceclone.scripts import run_main
 from voiceclone.tables import read_tsv
 from voiceclone.text import DEFAULT_TABLE
+from voiceclone.voice import build_voice
 
 DEFAULT_VOICE_SPEAKER = "cathy"  # CC0-1.0 recordings; the built-in voice is their averaged profile
 DEFAULT_VOICE_FILES = 8
@@ -93,7 +93,7 @@ def main() -> None:
     model.load_state_dict(weights)
     model.eval()
     prep = prepared_data([Path(p) for p in listed(run_config["args"]["prep"])])
-    profile = build_profile(default_voice_references(args.data))  # everything is read before anything is written
+    profile = build_voice(default_voice_references(args.data))  # everything is read before anything is written
     meta = {
         "model_id": f"voiceclone-acoustic-shared-{steps}",
         "steps": steps,

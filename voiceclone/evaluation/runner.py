@@ -68,12 +68,11 @@ def _load_voiceclone_fixed(device: str, precision: str) -> Synthesise:
 def _load_band_statistics_baseline(device: str, precision: str) -> Synthesise:
     """The training-free cloning baseline: the built-in voice's log-mel, each band shifted and scaled to
     the reference's speech-frame mean and std, then vocoded (no conditioning on the reference, no frame matching)."""
-    from voiceclone.audio import load_audio
+    from voiceclone.delivery import finish
     from voiceclone.features import VOCODER_MEL, mel_spectrogram
     from voiceclone.features.bands import band_statistics, match_band_statistics
-    from voiceclone.pipeline import SAMPLE_RATE, VoiceCloner
+    from voiceclone.pipeline import SAMPLE_RATE, SpeakOptions, VoiceCloner
     from voiceclone.vocoder import vocode
-    from voiceclone.watermark import embed_watermark
 
     cloner = VoiceCloner(device=device, precision=precision)
     voice = cloner.default_voice()
@@ -82,8 +81,10 @@ def _load_band_statistics_baseline(device: str, precision: str) -> Synthesise:
     def synthesise(text: str, reference: Path) -> tuple[np.ndarray, int]:
         if reference not in references:
             references[reference] = band_statistics(mel_spectrogram(load_audio(reference, SAMPLE_RATE), VOCODER_MEL))
-        mel = match_band_statistics(cloner.mel(text, voice, similarity=0.0), references[reference])
-        return embed_watermark(vocode(cloner.vocoder, mel), SAMPLE_RATE), SAMPLE_RATE
+        mel = match_band_statistics(cloner.mel(text, voice, SpeakOptions(similarity=0.0)), references[reference])
+        out = finish(vocode(cloner.vocoder, mel), SAMPLE_RATE, model_id="band-statistics-baseline",
+                     sources_sha256=[], watermark=True, level_dbfs=None)
+        return out.audio, out.sample_rate
 
     return synthesise
 

@@ -55,3 +55,17 @@ class TextFrontend:
         """
         words = normalise(text)
         return pack(words, lambda piece: len(self._phonemise_words(piece)), max_phonemes, max_words)
+
+    def describe(self, text: str, max_phonemes: int = DEFAULT_MAX_PHONEMES, max_words: int = DEFAULT_MAX_WORDS,
+                 table: PhonemeTable = DEFAULT_TABLE) -> dict:
+        """What the front end makes of ``text``: {"words", "phonemes", "ids", "chunks", "table_version"}."""
+        phonemes = self.phonemise(text)
+        return {"words": self.normalise(text), "phonemes": phonemes, "ids": table.encode(phonemes),
+                "chunks": self.chunks(text, max_phonemes, max_words), "table_version": table.version}
+
+
+def format_description(described: dict) -> str:
+    """``TextFrontend.describe``'s result as aligned lines for a terminal."""
+    lines = [f"words:    {described['words']}", f"phonemes: {''.join(described['phonemes'])}",
+             f"ids:      {' '.join(map(str, described['ids']))} (table v{described['table_version']})"]
+    return "\n".join(lines + [f"chunk {i}:  {chunk}" for i, chunk in enumerate(described["chunks"], 1)])

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from voiceclone.errors import VoiceCloneError
-from voiceclone.features import VOCODER_MEL, mel_spectrogram
+from voiceclone.features import mel_spectrogram
 from voiceclone.vocoder.generator import HiFiGANGenerator
 
 CHUNK_FRAMES = 512
@@ -86,7 +86,8 @@ def _synthesise(generator: HiFiGANGenerator, mel: torch.Tensor, start: int, fram
 
 def copy_synthesis(generator: HiFiGANGenerator, audio: np.ndarray,
                    on_piece: Callable[[int], object] | None = None) -> np.ndarray:
-    """Analyse 22.05 kHz ``audio`` with ``VOCODER_MEL`` and vocode it back (the vocoder's upper bound).
+    """Analyse ``audio`` (at the vocoder's rate) with the vocoder's own mel analysis and vocode it back
+    (the vocoder's upper bound).
 
     ``on_piece`` is called with each vocoded piece's sample count, as by ``vocode``."""
-    return vocode(generator, mel_spectrogram(audio, VOCODER_MEL), on_piece=on_piece)
+    return vocode(generator, mel_spectrogram(audio, generator.config.mel), on_piece=on_piece)

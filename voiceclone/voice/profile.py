@@ -1,4 +1,4 @@
-"""Voice profiles: what synthesis needs of a speaker, measured from reference files, saved as .npz.
+"""A voice: what synthesis needs of a speaker, measured from reference files, saved as a .npz profile.
 
 A profile holds the speaker embedding averaged over the references, their pitch register, band
 statistics and up to 30 s of their speech frames (about 400 KB in all). It records what made it
@@ -10,33 +10,28 @@ from __future__ import annotations
 
 import os
 import zipfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from voiceclone.atomic import atomic_write
-from voiceclone.audio import condition_audio, read_audio, resample, to_mono
-from voiceclone.encoder.embedding import embed_batch
-from voiceclone.encoder.loading import default_weights_path, load_speaker_encoder, weights_version
-from voiceclone.encoder.model import EncoderConfig, SpeakerEncoder
-from voiceclone.encoder.reference import condition_reference
+from voiceclone.encoder.model import EncoderConfig
 from voiceclone.errors import VoiceCloneError
-from voiceclone.features import VOCODER_MEL, mel_spectrogram
-from voiceclone.features.bands import band_statistics, pool_statistics, speech_frames
-from voiceclone.features.frame_match import keep_reference_frames
-from voiceclone.features.pitch import logf0_statistics
-from voiceclone.hashing import file_sha256
+from voiceclone.features import VOCODER_MEL
 
 PROFILE_FORMAT = "voiceclone-voice-profile/1"
 PROFILE_SUFFIX = ".npz"
 
 
 @dataclass(frozen=True)
-class VoiceProfile:
-    """A speaker embedding (256,) float32 unit vector, the references it came from, and (from the
-    current voiceclone) their pitch, band statistics and speech frames."""
+class Voice:
+    """A speaker: its GE2E embedding (256,) float32 unit vector, which the acoustic model is
+    conditioned on, the references it came from, and their pitch register (also conditioning),
+    spectral envelope and speech frames (what ``VoiceMatcher`` moves the model's log-mel toward).
+
+    Profiles written by older releases may lack the last three; ``check_usable`` says so.
+    """
 
     embedding: np.ndarray
     sources: tuple[str, ...]
@@ -56,7 +51,9 @@ class VoiceProfile:
     """Standard deviation of each band over those frames."""
     reference_frames: np.ndarray | None = None
     """Some of those speech frames (n_mels, N), in shuffled order: what synthesis matches its frames
-    to (``features.frame_match``). Shuffled, they keep the voice's sounds but not the recording's order."""
+    to (``voice.frames``). Shuffled, they keep the voice's sounds but not the recording's order."""
+    description: str = field(default="", compare=False)
+    """How the user named it (file names, 'default voice'); not saved."""
 
     @property
     def total_speech_s(self) -> float:
@@ -67,6 +64,16 @@ class VoiceProfile:
         n = len(self.sources)
         return (f"voice profile from {n} reference{'s' if n != 1 else ''}, {self.total_speech_s:.1f} s of speech "
                 f"(encoder {self.encoder_version})")
+
+    def check_usable(self) -> Voice:
+        """This voice if synthesis can speak in it; a VoiceCloneError saying what to do otherwise."""
+        if self.band_mean is None or self.reference_frames is None:
+            raise VoiceCloneError(f"{self.description}: voice profile was made by an older voiceclone (no spectral "
+                                  f"statistics or reference frames); rebuild it with: voiceclone embed")
+        if not np.isfinite(self.logf0_mean):
+            raise VoiceCloneError(f"{self.description}: no pitch could be measured (too little voiced speech); "
+                                  f"use a recording of ordinary spoken sentences")
+        return self
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the profile as .npz atomically (temp file in the same folder, then rename)."""
@@ -94,7 +101,7 @@ class VoiceProfile:
         return atomic_write(path, write)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> VoiceProfile:
+    def load(cls, path: str | os.PathLike) -> Voice:
         """Read a profile saved by ``save``; anything else gives a one-line VoiceCloneError."""
         path = Path(path)
         if not path.is_file():
@@ -126,7 +133,7 @@ class VoiceProfile:
         if problem:
             raise VoiceCloneError(f"{path}: voice profile is damaged ({problem}); rebuild it with: voiceclone embed")
         return cls(embedding, sources, sha, speech, version, float(logf0[0]), float(logf0[1]),
-                   *((None, None) if bands is None else (bands[0], bands[1])), frames)
+                   *((None, None) if bands is None else (bands[0], bands[1])), frames, str(path))
 
 
 LOGF0_RANGE = (np.log(30.0), np.log(1000.0))
@@ -157,111 +164,3 @@ def _implausible_field(speech: tuple[float, ...], logf0: np.ndarray | None, band
     return None
 
 
-def _pitch(audio16k: np.ndarray) -> tuple[float, float]:
-    """Log-F0 mean and std of a prepared 16 kHz reference, measured on the vocoder's frames."""
-    mean, std, _ = logf0_statistics(resample(audio16k, 16000, VOCODER_MEL.sample_rate))
-    return mean, std
-
-
-def _spectrum(audio: np.ndarray, sample_rate: int, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Speech-frame statistics of a reference's vocoder log-mel and all its speech frames, from the
-    file's own samples (combine_profiles caps and shuffles the frames).
-
-    Not from the encoder's 16 kHz audio: that holds nothing above 8 kHz, where the top mel band ends.
-    """
-    signal = condition_audio(audio, sample_rate, VOCODER_MEL.sample_rate, name)
-    mel = mel_spectrogram(signal, VOCODER_MEL)
-    mean, std = band_statistics(mel)
-    return mean.astype(np.float32), std.astype(np.float32), mel[:, speech_frames(mel)]
-
-
-def combine_profiles(profiles: Sequence[VoiceProfile]) -> VoiceProfile:
-    """One profile from several: embeddings averaged with one vote per reference file, renormalised;
-    pitch and band statistics pooled by seconds of speech; reference frames joined, capped and shuffled."""
-    versions = {p.encoder_version for p in profiles}
-    if len(versions) > 1:
-        raise VoiceCloneError(f"cannot combine voice profiles made by different encoders: {', '.join(sorted(versions))}")
-    total = sum(len(p.sources) * p.embedding.astype(np.float64) for p in profiles)
-    return VoiceProfile(
-        (total / np.linalg.norm(total)).astype(np.float32),
-        tuple(s for p in profiles for s in p.sources),
-        tuple(s for p in profiles for s in p.sha256),
-        tuple(s for p in profiles for s in p.speech_s),
-        versions.pop(),
-        *_pooled_pitch(profiles),
-        *_pooled_bands(profiles),
-        _pooled_frames(profiles),
-    )
-
-
-def _speech_weights(profiles: Sequence[VoiceProfile]) -> list[float]:
-    """How much each profile counts when pooling statistics: its seconds of speech."""
-    return [max(p.total_speech_s, 1e-3) for p in profiles]
-
-
-def _pooled_bands(profiles: Sequence[VoiceProfile]) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Band statistics of several profiles pooled, weighted by their seconds of speech (None if any lacks them)."""
-    if any(p.band_mean is None for p in profiles):
-        return None, None
-    mean, std = pool_statistics([(p.band_mean, p.band_std) for p in profiles], _speech_weights(profiles))
-    return mean.astype(np.float32), std.astype(np.float32)
-
-
-def _pooled_frames(profiles: Sequence[VoiceProfile]) -> np.ndarray | None:
-    """Reference frames of several profiles together, capped and shuffled (None if any lacks them)."""
-    if any(p.reference_frames is None for p in profiles):
-        return None
-    return keep_reference_frames(np.concatenate([p.reference_frames for p in profiles], axis=1))
-
-
-def _pooled_pitch(profiles: Sequence[VoiceProfile]) -> tuple[float, float]:
-    """Log-F0 mean and std of several profiles pooled, weighted by their seconds of speech."""
-    known = [p for p in profiles if np.isfinite(p.logf0_mean)]
-    if not known:
-        return float("nan"), float("nan")
-    mean, std = pool_statistics([(np.array([p.logf0_mean]), np.array([p.logf0_std])) for p in known],
-                                _speech_weights(known))
-    return float(mean[0]), float(std[0])
-
-
-def build_profile(paths: Sequence[str | os.PathLike], encoder: SpeakerEncoder | None = None) -> VoiceProfile:
-    """A profile from reference audio files: each prepared and embedded, then averaged."""
-    if len(paths) == 0:
-        raise VoiceCloneError("no reference audio given")
-    encoder = encoder if encoder is not None else load_speaker_encoder()
-    paths = [Path(p) for p in paths]
-    decoded = [read_audio(p) for p in paths]  # each file is decoded once, for both sample rates
-    prepared = [condition_reference(to_mono(audio), sr, str(p)) for p, (audio, sr) in zip(paths, decoded)]
-    embeddings = embed_batch(encoder, [r.audio for r in prepared])
-    parts = [
-        VoiceProfile(e, (p.name,), (file_sha256(p),), (r.speech_s,), encoder.version, *_pitch(r.audio),
-                     *_spectrum(audio, sr, str(p)))
-        for p, (audio, sr), r, e in zip(paths, decoded, prepared, embeddings)
-    ]
-    return combine_profiles(parts)
-
-
-def load_voice(path_or_paths: str | os.PathLike | Sequence[str | os.PathLike],
-               encoder: SpeakerEncoder | None = None) -> VoiceProfile:
-    """A voice from .npz profile(s), reference audio file(s), or a mix of both.
-
-    Every reference file counts once, whether given directly or inside a profile. Profiles
-    made by other encoder weights than the installed ones are refused.
-    """
-    items = [Path(path_or_paths)] if isinstance(path_or_paths, (str, os.PathLike)) else [Path(p) for p in path_or_paths]
-    if not items:
-        raise VoiceCloneError("no voice given: pass reference audio or a .npz voice profile")
-    current = encoder.version if encoder is not None else weights_version(default_weights_path())
-    profiles = []
-    for path in (p for p in items if p.suffix.lower() == PROFILE_SUFFIX):
-        profile = VoiceProfile.load(path)
-        if profile.encoder_version != current:
-            raise VoiceCloneError(
-                f"{path}: voice profile was made by encoder {profile.encoder_version}, but the installed one is "
-                f"{current}; rebuild it with: voiceclone embed"
-            )
-        profiles.append(profile)
-    audio = [p for p in items if p.suffix.lower() != PROFILE_SUFFIX]
-    if audio:
-        profiles.append(build_profile(audio, encoder))
-    return combine_profiles(profiles)

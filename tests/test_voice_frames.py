@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voiceclone.features.frame_match import (blend_nearest_frames, keep_reference_frames, nearest_frame_means,
+from voiceclone.voice.frames import (blend_nearest_frames, keep_reference_frames, nearest_frame_means,
                                              speech_gate)
 
 STATS = (np.zeros(4, np.float32), np.ones(4, np.float32))

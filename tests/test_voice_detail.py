@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voiceclone.features.postfilter import (borrow_spectral_detail, borrow_temporal_detail, sharpen_in_frequency,
+from voiceclone.voice.detail import (borrow_spectral_detail, borrow_temporal_detail, sharpen_in_frequency,
                                             sharpen_in_time)
 
 

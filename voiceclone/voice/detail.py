@@ -17,20 +17,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from voiceclone.features.bands import band_statistics, move_band_statistics
-
-SHARPEN_AMOUNT = 0.5
-"""How much of the mel's own deviation from its moving average is added back (0 leaves it unchanged)."""
-BORROW_AMOUNT = 0.5
-"""How much of the donor's (built-in voice's) deviation from its moving average is added."""
-SHARPEN_FRAMES = 5
-"""Width of the moving average in frames (5 hops of 256 samples at 22.05 kHz: 58 ms)."""
-SPECTRAL_AMOUNT = 0.6
-"""How much of each frame's deviation from its moving average across bands is added back."""
-SPECTRAL_BANDS = 9
-"""Width of that moving average in mel bands."""
-REFINE_AMOUNT = 0.5
-"""How much of a re-rendering's spectral fine structure replaces the mel's own (``borrow_spectral_detail``)."""
-
+from voiceclone.voice.config import DEFAULT_MATCH as _D
 
 def _detail(mel: np.ndarray, width: int, axis: int) -> np.ndarray:
     """``mel``'s deviation from its ``width``-wide moving average along ``axis`` (edges repeat)."""
@@ -44,19 +31,19 @@ def _check_donor(mel: np.ndarray, donor: np.ndarray) -> None:
         raise ValueError(f"donor log-mel {donor.shape} does not match {mel.shape}")
 
 
-def temporal_detail(mel: np.ndarray, frames: int = SHARPEN_FRAMES) -> np.ndarray:
+def temporal_detail(mel: np.ndarray, frames: int = _D.sharpen_frames) -> np.ndarray:
     """Each band's deviation from its ``frames``-wide moving average along time."""
     return _detail(mel, frames, axis=1)
 
 
-def sharpen_in_time(mel: np.ndarray, amount: float = SHARPEN_AMOUNT, frames: int = SHARPEN_FRAMES) -> np.ndarray:
+def sharpen_in_time(mel: np.ndarray, amount: float = _D.sharpen_amount, frames: int = _D.sharpen_frames) -> np.ndarray:
     """``mel`` (n_mels, T) plus ``amount`` times its own temporal detail."""
     mel = np.asarray(mel, dtype=np.float32)
     return (mel + amount * temporal_detail(mel, frames)).astype(np.float32)
 
 
-def borrow_temporal_detail(mel: np.ndarray, donor: np.ndarray, amount: float = BORROW_AMOUNT,
-                           frames: int = SHARPEN_FRAMES) -> np.ndarray:
+def borrow_temporal_detail(mel: np.ndarray, donor: np.ndarray, amount: float = _D.borrow_amount,
+                           frames: int = _D.sharpen_frames) -> np.ndarray:
     """``mel`` plus ``amount`` times the temporal detail of ``donor``, a log-mel of the same text
     and frame count first moved to ``mel``'s band statistics (so only the shape of its changes
     transfers, at ``mel``'s scale, not its spectral envelope)."""
@@ -66,7 +53,7 @@ def borrow_temporal_detail(mel: np.ndarray, donor: np.ndarray, amount: float = B
     return (mel + amount * temporal_detail(scaled, frames)).astype(np.float32)
 
 
-def sharpen_in_frequency(mel: np.ndarray, amount: float = SPECTRAL_AMOUNT, bands: int = SPECTRAL_BANDS) -> np.ndarray:
+def sharpen_in_frequency(mel: np.ndarray, amount: float = _D.spectral_amount, bands: int = _D.spectral_bands) -> np.ndarray:
     """``mel`` (n_mels, T) plus ``amount`` times each frame's deviation from its ``bands``-wide moving
     average across bands: deeper valleys between formants and harmonics, which the L1-trained
     model fills in (the same blur as in time, along the other axis)."""
@@ -74,8 +61,8 @@ def sharpen_in_frequency(mel: np.ndarray, amount: float = SPECTRAL_AMOUNT, bands
     return (mel + amount * _detail(mel, bands, axis=0)).astype(np.float32)
 
 
-def borrow_spectral_detail(mel: np.ndarray, donor: np.ndarray, amount: float = REFINE_AMOUNT,
-                           bands: int = SPECTRAL_BANDS) -> np.ndarray:
+def borrow_spectral_detail(mel: np.ndarray, donor: np.ndarray, amount: float = _D.refine_amount,
+                           bands: int = _D.spectral_bands) -> np.ndarray:
     """``mel`` with ``amount`` of its fine structure across bands (deviation from a ``bands``-wide
     moving average: harmonics and their valleys, not formants) replaced by ``donor``'s, a log-mel of
     the same frames. The envelope, which carries the vowels, stays ``mel``'s."""

@@ -16,23 +16,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from voiceclone.features.bands import speech_frames
-from voiceclone.features.frame_match import speech_gate
-
-COVARIANCE_WEIGHT = 0.6
-"""Share of each speech frame taken from its whitened-and-coloured version (0 turns it off). On the
-development voices (seed 0, ``--similarity`` 0.2) 0, 0.5, 0.6, 0.75 and 1 gave WER 16.1, 15.9, 16.2,
-16.9, 19.2%, SECS 0.754, 0.768, 0.772, 0.775, 0.778 and speaker identification 76, 79, 84, 84, 86%."""
-SHRINKAGE = 0.2
-"""Fraction by which off-diagonal covariance terms are pulled toward zero."""
-MIN_FRAMES = 80
-"""Fewest speech frames (about 0.9 s) on either side for a covariance worth matching; shorter
-outputs or references are left as they are."""
+from voiceclone.voice.config import DEFAULT_MATCH as _D
+from voiceclone.voice.frames import speech_gate
 
 FrameCovariance = tuple[np.ndarray, np.ndarray]
 """(mean (n_mels,), covariance (n_mels, n_mels)) of a set of log-mel frames."""
 
 
-def frame_covariance(frames: np.ndarray, shrinkage: float = SHRINKAGE) -> FrameCovariance:
+def frame_covariance(frames: np.ndarray, shrinkage: float = _D.covariance_shrinkage) -> FrameCovariance:
     """Mean and shrunk covariance of log-mel frames (n_mels, N), N >= 2."""
     frames = np.asarray(frames, dtype=np.float64)
     if frames.ndim != 2 or frames.shape[1] < 2:
@@ -54,24 +45,26 @@ def colouring_matrix(source: FrameCovariance, target: FrameCovariance) -> np.nda
 
 
 def move_covariance(mel: np.ndarray, source: FrameCovariance, target: FrameCovariance,
-                    weight: float = COVARIANCE_WEIGHT) -> np.ndarray:
+                    weight: float = _D.covariance_weight, gate_range: float = _D.gate_range_nats) -> np.ndarray:
     """``mel`` (n_mels, T) with each speech frame moved ``weight`` of the way to its whitened (by
     ``source``) and coloured (by ``target``) version; near-silent frames are left alone."""
     mel = np.asarray(mel, dtype=np.float32)
     if weight == 0.0:
         return mel
     coloured = colouring_matrix(source, target) @ (mel - source[0][:, None]) + target[0][:, None]
-    w = weight * speech_gate(mel)[None, :]
+    w = weight * speech_gate(mel, gate_range)[None, :]
     return ((1.0 - w) * mel + w * coloured).astype(np.float32)
 
 
 def match_covariance(pieces: Sequence[np.ndarray], reference_frames: np.ndarray,
-                     weight: float = COVARIANCE_WEIGHT) -> list[np.ndarray]:
+                     weight: float = _D.covariance_weight, shrinkage: float = _D.covariance_shrinkage,
+                     min_frames: int = _D.covariance_min_frames,
+                     gate_range: float = _D.gate_range_nats) -> list[np.ndarray]:
     """Log-mels ``pieces`` (chunks of one text, measured together) moved toward the covariance of a
-    voice's ``reference_frames`` (n_mels, N); unchanged when either has fewer than ``MIN_FRAMES``."""
+    voice's ``reference_frames`` (n_mels, N); unchanged when either has fewer than ``min_frames``."""
     joined = np.concatenate(pieces, axis=1)
     speech = joined[:, speech_frames(joined)]
-    if weight == 0.0 or speech.shape[1] < MIN_FRAMES or reference_frames.shape[1] < MIN_FRAMES:
+    if weight == 0.0 or speech.shape[1] < min_frames or reference_frames.shape[1] < min_frames:
         return [np.asarray(p, dtype=np.float32) for p in pieces]
-    source, target = frame_covariance(speech), frame_covariance(reference_frames)
-    return [move_covariance(p, source, target, weight) for p in pieces]
+    source, target = frame_covariance(speech, shrinkage), frame_covariance(reference_frames, shrinkage)
+    return [move_covariance(p, source, target, weight, gate_range) for p in pieces]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voiceclone.features.covariance import (MIN_FRAMES, colouring_matrix, frame_covariance, match_covariance,
+from voiceclone.voice import DEFAULT_MATCH
+from voiceclone.voice.covariance import (colouring_matrix, frame_covariance, match_covariance,
                                             move_covariance)
 
 
@@ -49,7 +50,7 @@ def test_speech_frames_move_part_of_the_way_and_silence_stays():
 
 def test_too_few_frames_on_either_side_leave_the_pieces_alone():
     mixing = np.array([[1.0, 0.0], [0.95, 0.3]])
-    pieces = [_frames(mixing, MIN_FRAMES // 2, seed=5), _frames(mixing, MIN_FRAMES // 2 - 1, seed=6)]
+    pieces = [_frames(mixing, DEFAULT_MATCH.covariance_min_frames // 2, seed=5), _frames(mixing, DEFAULT_MATCH.covariance_min_frames // 2 - 1, seed=6)]
     reference = _frames(np.array([[1.0, 0.0], [-0.95, 0.3]]), 500, seed=7)
     for kept in (match_covariance(pieces, reference), match_covariance(pieces + pieces, reference[:, :10])):
         for a, b in zip(kept, pieces):
