@@ -11,7 +11,8 @@ from voiceclone.watermark.dsp import istft, stft
 from voiceclone.watermark.key import DEFAULT_KEY, WatermarkKey, key_pattern
 from voiceclone.watermark.payload import encode_bits, make_payload, payload_word
 
-MIN_SAMPLE_RATE = 16000
+MIN_SAMPLE_RATE = CONFIG.sample_rate
+"""The mark lives on a 16 kHz grid: lower rates cannot carry it."""
 
 
 def check_input(audio: np.ndarray, sample_rate: int) -> np.ndarray:
