@@ -163,7 +163,7 @@ def test_a_refused_reference_is_skipped_and_reported(tmp_path, refs_table, judge
 
 
 def read_paths(table: Path) -> list[Path]:
-    from voiceclone.evaluation.data import read_references
+    from voiceclone.references import read_references
 
     return [r.path for r in read_references(table)]
 

@@ -1,5 +1,5 @@
-"""Evaluation inputs: tables of rendered outputs and sentence files. Reference tables and the
-development split are ``voiceclone.references``'s, imported here for the evaluation modules."""
+"""Evaluation inputs: tables of rendered outputs and sentence files (reference tables and the
+development split are ``voiceclone.references``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceclone.errors import VoiceCloneError
-from voiceclone.references import Reference, read_references
 from voiceclone.tables import audio_path, read_tsv
 from voiceclone.text.files import read_text_file
-
-__all__ = ["DEFAULT_SENTENCES", "Reference", "Rendered", "read_references", "read_rendered", "read_sentences"]
 
 DEFAULT_SENTENCES = Path(__file__).with_name("data") / "sentences.txt"
 """24 plain sentences written for this project (not taken from any corpus)."""

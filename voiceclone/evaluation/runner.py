@@ -14,16 +14,10 @@ import numpy as np
 from voiceclone.audio import load_audio
 from voiceclone.device import resolve_device, resolve_precision
 from voiceclone.errors import VoiceCloneError
-from voiceclone.evaluation.data import (
-    DEFAULT_SENTENCES,
-    Reference,
-    Rendered,
-    read_references,
-    read_rendered,
-    read_sentences,
-)
+from voiceclone.evaluation.data import DEFAULT_SENTENCES, Rendered, read_rendered, read_sentences
 from voiceclone.evaluation.rate import JUDGE_RATE
 from voiceclone.evaluation.scoring import Candidate, Judges, Scorer, peer_wer_on_same_sentences, summarise
+from voiceclone.references import Reference, read_references
 
 MODES = ("real", "copy", "clone", "peer", "dir")
 PEER_SYSTEM = "piper-joe"
