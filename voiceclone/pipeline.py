@@ -145,33 +145,41 @@ class VoiceCloner:
 
     # --- synthesis -------------------------------------------------------------------------------
     def mel(self, text: str, voice: Voice, options: SpeakOptions | None = None, *, progress: bool = False) -> np.ndarray:
-        """Log-mel (80, frames) for ``text``: split into chunks, each synthesised, joined with pauses.
-
-        Each chunk is rendered twice with the same phoneme durations, in the voice and in the
-        built-in voice (once when the voice is the built-in one); a cloned voice is also re-rendered
-        through the model's auto-encoding path. ``self.matcher`` gives each chunk back the contrast
-        that the model's L1 training blurs, then moves all chunks together to the voice (see
-        ``VoiceMatcher``). Phoneme durations are the ones the model predicts for the built-in voice,
-        whatever the voice: the timing it predicted for unseen voices cost intelligibility and did
-        not follow the references' speaking rate (``options.speed`` sets it). With a pitch shift,
-        the band statistics are measured on the unshifted rendering, so that moving them does not
-        pull the shifted harmonics back. ``progress`` shows a bar over the chunks.
-        """
+        """Log-mel (80, frames) for ``text``: split into chunks, each rendered by ``chunk_mel``, joined with pauses."""
         options = options or SpeakOptions()
-        ids = self.phoneme_ids(text)
-        mels = self._model_mels(ids, voice, options.speed, options.pitch, progress)
-        unshifted = mels if options.pitch == 0 else self._model_mels(ids, voice, options.speed, 0.0)
-        similarity = self.matcher.config.similarity if options.similarity is None else options.similarity
-        pieces = self.matcher.match(mels, voice, band_statistics(np.concatenate(unshifted, axis=1)),
-                                    similarity if options.pitch == 0 else None)
-        silence = np.full((VOCODER_MEL.n_mels, int(PAUSE_S * SAMPLE_RATE / VOCODER_MEL.hop_length)),
-                          np.log(VOCODER_MEL.log_floor), np.float32)
+        pieces = [self.chunk_mel(ids, voice, options)
+                  for ids in _progress(self.phoneme_ids(text), progress, desc="reading", unit="chunk")]
         joined = []
         for i, piece in enumerate(pieces):
             if i:
-                joined.append(silence)
+                joined.append(self.pause())
             joined.append(piece)
         return np.concatenate(joined, axis=1)
+
+    def pause(self) -> np.ndarray:
+        """The silent log-mel put between chunks (``PAUSE_S``)."""
+        return np.full((VOCODER_MEL.n_mels, int(PAUSE_S * SAMPLE_RATE / VOCODER_MEL.hop_length)),
+                       np.log(VOCODER_MEL.log_floor), np.float32)
+
+    def chunk_mel(self, ids: torch.Tensor, voice: Voice, options: SpeakOptions) -> np.ndarray:
+        """Log-mel (80, frames) of one chunk of phoneme ids, rendered and matched to ``voice`` on its own,
+        so that a text gives the same audio whether spoken whole or streamed chunk by chunk.
+
+        The chunk is rendered twice with the same phoneme durations, in the voice and in the
+        built-in voice (once when the voice is the built-in one); a cloned voice is also re-rendered
+        through the model's auto-encoding path. ``self.matcher`` gives the chunk back the contrast
+        that the model's L1 training blurs, then moves it to the voice (see ``VoiceMatcher``):
+        from the band statistics of the chunk's own rendering to the profile's, and toward the
+        profile's speech frames. Phoneme durations are the ones the model predicts for the built-in
+        voice, whatever the voice: the timing it predicted for unseen voices cost intelligibility
+        and did not follow the references' speaking rate (``options.speed`` sets it). With a pitch
+        shift, the band statistics are measured on the unshifted rendering, so that moving them does
+        not pull the shifted harmonics back, and frames are not matched.
+        """
+        mel = self._model_mel(ids, voice, options.speed, options.pitch)
+        unshifted = mel if options.pitch == 0 else self._model_mel(ids, voice, options.speed, 0.0)
+        similarity = self.matcher.config.similarity if options.similarity is None else options.similarity
+        return self.matcher.match([mel], voice, band_statistics(unshifted), similarity if options.pitch == 0 else None)[0]
 
     def phoneme_ids(self, text: str) -> list[torch.Tensor]:
         """The text split into chunks, each as a (1, n) tensor of phoneme ids.
@@ -185,13 +193,12 @@ class VoiceCloner:
         return [torch.tensor([self.frontend.encode(chunk, self.table)], device=self.device)
                 for chunk in self.frontend.chunks(text)]
 
-    def _model_mels(self, ids: list[torch.Tensor], voice: Voice, speed: float, pitch: float,
-                    progress: bool = False) -> list[np.ndarray]:
-        """The acoustic model's log-mel for each chunk of phoneme ids, with its detail restored.
+    def _model_mel(self, ids: torch.Tensor, voice: Voice, speed: float, pitch: float) -> np.ndarray:
+        """The acoustic model's log-mel for one chunk of phoneme ids, with its detail restored.
 
-        For any voice but the built-in one, one batch of two per chunk: row 0 in the voice, row 1 in
-        the built-in voice (at the voice's pitch register), both timed as the built-in voice, so
-        their frames line up and row 1 lends its temporal detail to row 0; row 0 is also re-rendered
+        For any voice but the built-in one, one batch of two: row 0 in the voice, row 1 in the
+        built-in voice (at the voice's pitch register), both timed as the built-in voice, so their
+        frames line up and row 1 lends its temporal detail to row 0; row 0 is also re-rendered
         through the auto-encoding path, which renders unseen voices with more natural harmonics.
         """
         builtin = self.speaker_tensor(self.default_voice())
@@ -200,17 +207,13 @@ class VoiceCloner:
         rows = speakers.shape[0]
         mean = torch.full((rows,), voice.logf0_mean + pitch * np.log(2) / 12, dtype=torch.float32, device=self.device)
         std = torch.full((rows,), voice.logf0_std, dtype=torch.float32, device=self.device)
-        out = []
-        for chunk in _progress(ids, progress, desc="reading", unit="chunk"):
-            rendered = self.model.infer(chunk.expand(rows, -1), speakers, mean, std, speed=speed,
-                                        timing_speaker=builtin.expand(rows, -1))
-            mels = rendered.mel.float().cpu().numpy()
-            if rows == 1:
-                out.append(self.matcher.restore_detail(mels[0]))
-                continue
-            again = self.model.rerender(rendered.mel[:1], own, rendered.logf0[:1])[0].float().cpu().numpy()
-            out.append(self.matcher.restore_detail(mels[0], mels[1], again))
-        return out
+        rendered = self.model.infer(ids.expand(rows, -1), speakers, mean, std, speed=speed,
+                                    timing_speaker=builtin.expand(rows, -1))
+        mels = rendered.mel.float().cpu().numpy()
+        if rows == 1:
+            return self.matcher.restore_detail(mels[0])
+        again = self.model.rerender(rendered.mel[:1], own, rendered.logf0[:1])[0].float().cpu().numpy()
+        return self.matcher.restore_detail(mels[0], mels[1], again)
 
     def speaker_tensor(self, voice: Voice) -> torch.Tensor:
         """The voice's d-vector as the (1, 256) float32 tensor the acoustic model is conditioned on."""

@@ -18,8 +18,7 @@ class VoiceMatcher:
     """Every step between the acoustic model and the vocoder, with the settings of one ``MatchConfig``.
 
     Per chunk of text, ``restore_detail`` gives back the contrast that the model's L1 training
-    blurs (``voice.detail``). Over the chunks of one text, ``match`` moves the log-mel to the
-    voice: band statistics (``features.bands``), then the cross-band covariance of the reference
+    blurs (``voice.detail``), and ``match`` moves the log-mel to the voice: band statistics (``features.bands``), then the cross-band covariance of the reference
     frames (``voice.covariance``), then each speech frame part of the way toward its nearest
     reference frames (``voice.frames``), with the band statistics restored after each step.
     """
