@@ -117,3 +117,59 @@ def test_silence_passes_through_unmarked():
     silence = np.zeros(SR, np.float32)
     assert np.array_equal(embed_watermark(silence, SR), silence)
     assert not detect_watermark(silence, SR).watermarked
+
+
+def test_three_states_and_evidence(marked, clip):
+    from voiceclone.watermark.detect import INCONCLUSIVE, NOT_WATERMARKED, WATERMARKED
+
+    found = detect_watermark(marked, SR)
+    assert found.state == WATERMARKED and found.watermarked and found.payload_expected
+    assert found.repeats >= 3 and found.repeats_agreeing == found.repeats
+    plain = detect_watermark(clip, SR)
+    assert plain.state == NOT_WATERMARKED and not plain.watermarked and plain.payload is None
+    # a weak mark: some evidence, never a yes
+    faint = clip + 0.25 * (marked - clip)
+    weak = detect_watermark(attacks.white_noise(faint, SR, snr_db=14.0, seed=3), SR)
+    assert weak.state in (INCONCLUSIVE, NOT_WATERMARKED, WATERMARKED)
+    assert weak.watermarked == (weak.state == WATERMARKED)
+
+
+def test_decision_rule():
+    from voiceclone.watermark.config import DETECTION
+    from voiceclone.watermark.detect import INCONCLUSIVE, NOT_WATERMARKED, WATERMARKED, Evidence, decide
+    from voiceclone.watermark.payload import make_payload
+
+    word = make_payload(DEFAULT_KEY.key_id)
+    right = tuple(encode_bits(word))
+    wrong = tuple(encode_bits(word ^ 1)[:-1] + [1 - encode_bits(word ^ 1)[-1]])  # CRC fails
+
+    def evidence(score, bits=wrong, blind=0.0, agreeing=4):
+        return Evidence(score=score, blind_score=blind, bits=bits, blind_bits=wrong, expected_word=word,
+                        repeats=4, repeats_agreeing=agreeing, spans=1)
+
+    assert decide(evidence(DETECTION.score_alone)) == WATERMARKED
+    assert decide(evidence(DETECTION.score_with_payload, bits=right)) == WATERMARKED
+    assert decide(evidence(DETECTION.score_alone, agreeing=1)) == INCONCLUSIVE  # most repeats must agree
+    assert decide(evidence((DETECTION.score_inconclusive + DETECTION.score_alone) / 2)) == INCONCLUSIVE
+    assert decide(evidence(DETECTION.score_inconclusive - 0.01, blind=DETECTION.blind_inconclusive - 0.01)) == NOT_WATERMARKED
+    assert decide(evidence(0.0, blind=DETECTION.blind_inconclusive)) == INCONCLUSIVE
+
+
+def test_long_inputs_pay_for_their_many_windows():
+    from voiceclone.watermark.detect import adjust_for_spans
+
+    assert adjust_for_spans(6.0, 1) == 6.0
+    assert 5.0 < adjust_for_spans(6.0, 100) < 6.0 and adjust_for_spans(40.0, 1000) > 39.0
+    assert adjust_for_spans(0.5, 100) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_detect_file_fields(tmp_path, marked):
+    import soundfile as sf
+
+    from voiceclone.watermark.report import FIELDS, detect_file, format_line
+
+    sf.write(tmp_path / "m.wav", marked, SR)
+    result = detect_file(tmp_path / "m.wav")
+    assert tuple(result) == FIELDS and result["state"] == "watermarked"
+    assert "watermarked (score" in format_line(result)
+    assert "inconclusive" in format_line({**result, "state": "inconclusive", "watermarked": False, "payload": None})

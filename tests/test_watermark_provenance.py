@@ -64,6 +64,7 @@ def test_detect_command(tmp_path):
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["file"] for r in lines] == [str(marked), str(plain)]
     assert lines[0]["watermarked"] is True and lines[0]["payload"]["key_id"] == 1
+    assert lines[0]["state"] == "watermarked" and lines[1]["state"] == "not watermarked"
     assert lines[1]["watermarked"] is False and lines[1]["payload"] is None
     assert lines[0]["score"] > lines[1]["score"]
     text = run("detect", str(marked))

@@ -201,7 +201,7 @@ def eval_(
 @app.command()
 def detect(
     files: Annotated[list[Path], typer.Argument(help="Audio files to check (wav, flac, ogg, mp3).")],
-    json_lines: Annotated[bool, typer.Option("--json", help='One JSON object per line: {"file", "watermarked", "score", "payload"}.')] = False,
+    json_lines: Annotated[bool, typer.Option("--json", help='One JSON object per line: {"file", "watermarked", "state", "score", "payload", "blind_score", "repeats", "repeats_agreeing"}; state is "watermarked", "inconclusive" or "not watermarked", and watermarked is true only for the first.')] = False,
 ) -> None:
     """Report whether each file carries the voiceclone watermark, its score and payload.
 

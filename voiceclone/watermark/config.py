@@ -41,14 +41,35 @@ class WatermarkConfig:
     window_s: float = 3.0
     window_hop_s: float = 1.0
     """Long inputs are also scored in 3 s windows, so a mark inside unmarked audio is found."""
-    threshold: float = 5.5
-    """Decision threshold on the score (a robust z-score); set from the null distribution on real speech in
-    benchmarks/watermark.py (results/watermark.json: null_quantiles): 1511 unmarked recordings gave
-    99.5th percentile 4.95, 99.9th 5.86; marked speech scores a median of 37."""
-
     @property
     def n_bins(self) -> int:
         return self.hi_bin - self.lo_bin
 
 
 CONFIG = WatermarkConfig()
+
+
+@dataclass(frozen=True)
+class DetectionConfig:
+    """How detection decides (not part of the format: changing these never changes a mark).
+
+    Scores are z-scores (see :mod:`voiceclone.watermark.detect`). The thresholds were calibrated on one
+    half of a null set of unmarked segments and checked on the other half by ``python -m
+    benchmarks.watermark`` (results/watermark.json: calibration)."""
+
+    null_keys: int = 8
+    """Wrong keys whose scores in the same span measure the spread of the score there."""
+    min_null_spread: float = 1.0
+    """The spread is never taken below that of pure noise (it can only make a recording score lower)."""
+    score_alone: float = 6.0
+    """``watermarked`` on the score alone."""
+    score_with_payload: float = 5.0
+    """``watermarked`` when the expected payload also reads back (all 20 bits, CRC included)."""
+    blind_with_crc: float = 7.0
+    """``watermarked`` when the blind score is this high and the payload it reads passes its CRC (custom payloads)."""
+    score_inconclusive: float = 5.0
+    blind_inconclusive: float = 7.0
+    """Below these, ``not watermarked``; between, ``inconclusive``."""
+
+
+DETECTION = DetectionConfig()
