@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 $(DEV_STAMP): $(STAMP)
-	$(PIP) -e ".[dev,eval]"
+	$(PIP) -e ".[dev,eval,server]"
 	touch $(DEV_STAMP)
 
 install: $(STAMP)
@@ -27,15 +27,15 @@ demo: $(STAMP)
 	bash scripts/demo.sh $(VENV)
 
 test: $(DEV_STAMP)
-	$(PY) scripts/check_install.py dev eval
+	$(PY) scripts/check_install.py dev eval server
 	$(PY) -m pytest -q
 
 # Resolve the newest releases pyproject.toml allows in a throw-away venv and pin them all.
 lock:
 	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[dev,eval]"
-	$(LOCK_VENV)/bin/python scripts/check_install.py dev eval
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[dev,eval,server]"
+	$(LOCK_VENV)/bin/python scripts/check_install.py dev eval server
 	{ sed -n '1,/^$$/p' constraints.txt; $(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 	rm -rf $(LOCK_VENV)

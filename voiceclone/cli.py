@@ -16,6 +16,7 @@ import typer
 from voiceclone import __version__
 from voiceclone.delivery import audio_target, reader_may_leave
 from voiceclone.errors import VoiceCloneError, show_warning_line
+from voiceclone.server.command import serve
 from voiceclone.text.files import read_text_file
 from voiceclone.voice.config import DEFAULT_MATCH
 
@@ -218,6 +219,9 @@ def detect(
     failed = sum("error" in result for result in results)
     if failed:
         raise VoiceCloneError(f"{failed} of {len(files)} files could not be checked")
+
+
+app.command()(serve)  # options and work live in voiceclone/server (the [server] extra)
 
 
 def main() -> None:
