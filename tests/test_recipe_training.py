@@ -14,7 +14,7 @@ import numpy as np
 
 from recipes.shared_data.export import prepared_data
 from recipes.shared_data.prepare import Warper, pack, warp
-from recipes.shared_data.train import NORMALISATION_KEYS
+from recipes.train import NORMALISATION_KEYS
 from voiceclone.acoustic.checkpoint import load_checkpoint, save_checkpoint
 from voiceclone.acoustic.config import AcousticConfig
 from voiceclone.acoustic.model import AcousticModel

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from recipes.shared_data import add_data_argument
-from recipes.shared_data.train import load_state, state_weights
+from recipes.train import load_state, state_weights
 from voiceclone.acoustic.checkpoint import SHIPPED, save_checkpoint
 from voiceclone.acoustic.config import AcousticConfig
 from voiceclone.acoustic.model import AcousticModel

@@ -37,6 +37,10 @@ class Aligner(nn.Module):
         mel (B, n_mels, T), text (B, C, L), text_mask (B, L) True on real phonemes,
         prior (B, T, L) log beta-binomial prior.
         """
+        with torch.autocast(mel.device.type, enabled=False):  # the expansion below cancels badly in bf16
+            return self._logp(mel.float(), text.float(), text_mask, prior.float())
+
+    def _logp(self, mel: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor, prior: torch.Tensor) -> torch.Tensor:
         q = self.query(mel).transpose(1, 2)  # B T D
         k = self.key(text).transpose(1, 2)  # B L D
         # squared distances by expansion: one batched matmul instead of a (B, T, L, D) tensor
