@@ -55,20 +55,20 @@ class DetectionConfig:
 
     Scores are z-scores (see :mod:`voiceclone.watermark.detect`). The thresholds were calibrated on one
     half of a null set of unmarked segments and checked on the other half by ``python -m
-    benchmarks.watermark`` (results/watermark.json: calibration)."""
+    benchmarks.watermark`` (results/watermark.json: calibrated, shipped)."""
 
     null_keys: int = 8
     """Wrong keys whose scores in the same span measure the spread of the score there."""
     min_null_spread: float = 1.0
     """The spread is never taken below that of pure noise (it can only make a recording score lower)."""
-    score_alone: float = 6.0
+    score_alone: float = 5.5
     """``watermarked`` on the score alone."""
-    score_with_payload: float = 5.0
+    score_with_payload: float = 4.5
     """``watermarked`` when the expected payload also reads back (all 20 bits, CRC included)."""
-    blind_with_crc: float = 7.0
+    blind_with_crc: float = 5.75
     """``watermarked`` when the blind score is this high and the payload it reads passes its CRC (custom payloads)."""
-    score_inconclusive: float = 5.0
-    blind_inconclusive: float = 7.0
+    score_inconclusive: float = 4.5
+    blind_inconclusive: float = 5.75
     """Below these, ``not watermarked``; between, ``inconclusive``."""
 
 

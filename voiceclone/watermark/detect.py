@@ -81,9 +81,9 @@ class Detection:
 
 
 @lru_cache(maxsize=64)
-def _pattern_spectra(key: WatermarkKey, config: WatermarkConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per group: the conjugate spectrum over detection-frame phase of its chips, sqrt(cell count); and the
-    chips per (bin, detection frame of the period) with each cell's group index."""
+def _pattern_spectra(key: WatermarkKey, config: WatermarkConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The conjugate spectrum over detection-frame phase of each group's chips, as (k, groups, bins); per
+    group sqrt(cell count); and the chips per (bin, detection frame of the period) with each cell's group."""
     pattern = key_pattern(key, config)
     per_column = config.tile_frames * config.hop // config.detect_hop
     columns = np.arange(per_column * config.period) // per_column
@@ -92,14 +92,15 @@ def _pattern_spectra(key: WatermarkKey, config: WatermarkConfig) -> tuple[np.nda
         chips = np.where(pattern.groups == group, pattern.chips, 0.0)[:, columns]
         spectra.append(np.conj(np.fft.rfft(chips, axis=1)))
         weights.append(np.sqrt(np.count_nonzero(pattern.groups == group)))
-    return np.stack(spectra), np.asarray(weights), pattern.chips[:, columns], pattern.groups[:, columns]
+    by_frequency = np.ascontiguousarray(np.stack(spectra).transpose(2, 0, 1))  # (k, groups, bins)
+    return by_frequency, np.asarray(weights), pattern.chips[:, columns], pattern.groups[:, columns]
 
 
 @lru_cache(maxsize=16)
 def _null_spectra(key: WatermarkKey, config: WatermarkConfig, n_keys: int) -> np.ndarray:
-    """(n_keys * groups, bins, k) pattern spectra of wrong keys derived from ``key``: the null in every span."""
+    """(k, n_keys * groups, bins) pattern spectra of wrong keys derived from ``key``: the null in every span."""
     keys = [WatermarkKey(secret=key.secret + b"\0null\0" + str(i).encode(), key_id=key.key_id) for i in range(n_keys)]
-    return np.concatenate([_pattern_spectra(k, config)[0] for k in keys])
+    return np.concatenate([_pattern_spectra(k, config)[0] for k in keys], axis=1)
 
 
 def features(audio: np.ndarray, sample_rate: int, config: WatermarkConfig = CONFIG) -> np.ndarray:
@@ -118,7 +119,9 @@ def _robust_z(values: np.ndarray) -> np.ndarray:
 
 def _group_z(folded_spectrum: np.ndarray, spectra: np.ndarray, period: int) -> tuple[np.ndarray, np.ndarray]:
     """Correlation of every group with the folded features at every alignment: raw, and scaled to unit RMS."""
-    corr = np.fft.irfft(np.einsum("bk,gbk->gk", folded_spectrum, spectra), n=period, axis=1)
+    # one (groups, bins) x (bins,) product per frequency: a batched matrix product (BLAS), not einsum
+    by_frequency = np.matmul(spectra, folded_spectrum.T[:, :, None])[:, :, 0]
+    corr = np.fft.irfft(by_frequency.T, n=period, axis=1)
     return corr, corr / (np.sqrt(np.mean(corr**2, axis=-1, keepdims=True)) + 1e-12)
 
 
