@@ -1,8 +1,5 @@
-"""The `voiceclone` command line: a thin layer over the Python API.
-
-Every command turns a VoiceCloneError into one line on stderr and exit code 1; typer's own
-usage errors exit 2.
-"""
+"""The `voiceclone` command line, a thin layer over the Python API: a VoiceCloneError is one line on
+stderr and exit code 1; typer's own usage errors exit 2."""
 
 from __future__ import annotations
 
@@ -54,6 +51,7 @@ def speak(
     precision: PrecisionOption = "auto",
     no_watermark: NoWatermarkOption = False,
     provenance_json: Annotated[Optional[Path], typer.Option("--provenance-json", help="Also write the provenance record as a JSON sidecar here (with --out-dir: NNNN.json beside each file).")] = None,
+    stream_format: Annotated[str, typer.Option("--format", help="With -o -: 'wav' (a WAV of unknown length, streamed as it is made) or 'pcm' (raw 16-bit little-endian mono at 22.05 kHz).")] = "wav",
 ) -> None:
     """Speak text in a cloned voice (--ref / --voice) or in the built-in default voice.
 
@@ -82,7 +80,8 @@ def speak(
         return
     chosen = cloner.voice(sources)
     with reader_may_leave():
-        path = cloner.speak_to_file(text, target, chosen, options, provenance_json=provenance_json, progress=True)
+        path = cloner.speak_to_file(text, target, chosen, options, provenance_json=provenance_json, progress=True,
+                                    stream_format=stream_format)
     typer.echo(f"{path or 'standard output'}: spoken in {chosen.description}", err=path is None)
 
 

@@ -1,14 +1,15 @@
 """The one way every output leaves voiceclone: levelled, watermarked, with its provenance, written atomically.
 
 ``speak``, ``vocode`` and ``eval`` all finish their audio here, so what a file carries (the mark,
-the provenance tags and sidecar) never depends on which command made it.
+the provenance tags and sidecar) never depends on which command made it. ``finish_stream`` does
+the same to audio that is still being made: one fixed gain and the mark embedded block by block.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,20 +54,43 @@ def check_targets(target: AudioTarget, sidecar: str | os.PathLike | None = None)
         check_output_path(sidecar)
 
 
+def provenance(model_id: str, sources_sha256: Sequence[str], watermark: bool) -> dict:
+    """The provenance record of an output: what made it, from which references, whether it is marked."""
+    from voiceclone.watermark import DEFAULT_KEY
+    from voiceclone.watermark.provenance import make_provenance
+
+    return make_provenance(model_id, list(sources_sha256), watermark, key_id=DEFAULT_KEY.key_id if watermark else None)
+
+
 def finish(audio: np.ndarray, sample_rate: int, *, model_id: str, sources_sha256: Sequence[str], watermark: bool,
            level_dbfs: float | None = OUTPUT_LEVEL_DBFS) -> Output:
     """``audio`` levelled to ``level_dbfs`` RMS (None keeps its level, as copy-synthesis does), watermarked
     unless ``watermark`` is False (which the provenance records), and its provenance record."""
-    from voiceclone.watermark import DEFAULT_KEY, embed_watermark
-    from voiceclone.watermark.provenance import make_provenance
+    from voiceclone.watermark import embed_watermark
 
     if level_dbfs is not None:
         audio = normalise_level(audio, level_dbfs)
     if watermark:
         audio = embed_watermark(audio, sample_rate)
-    record = make_provenance(model_id, list(sources_sha256), watermark,
-                             key_id=DEFAULT_KEY.key_id if watermark else None)
-    return Output(np.asarray(audio, dtype=np.float32), sample_rate, record)
+    return Output(np.asarray(audio, dtype=np.float32), sample_rate, provenance(model_id, sources_sha256, watermark))
+
+
+def finish_stream(pieces: Iterable[np.ndarray], sample_rate: int, gain: float, watermark: bool) -> Iterator[np.ndarray]:
+    """Audio ``pieces`` as they come, times a fixed ``gain`` (set before the first piece, where a file's
+    level is measured on the whole of it), watermarked block by block (``watermark.stream``).
+    Together the chunks hold exactly as many samples as the pieces; none is empty."""
+    from voiceclone.watermark.stream import StreamingWatermarker
+
+    marker = StreamingWatermarker(sample_rate) if watermark else None
+    for piece in pieces:
+        out = np.asarray(piece, np.float32) * np.float32(gain)
+        out = marker.add(out) if marker is not None else out
+        if len(out):
+            yield out
+    if marker is not None:
+        rest = marker.finish()
+        if len(rest):
+            yield rest
 
 
 def audio_target(output: str | os.PathLike) -> AudioTarget:

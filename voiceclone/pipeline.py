@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import torch
 
 from voiceclone.acoustic.checkpoint import SHIPPED, load_checkpoint
 from voiceclone.audio.io import AudioTarget
-from voiceclone.delivery import Output, check_targets, finish
+from voiceclone.delivery import OUTPUT_LEVEL_DBFS, Output, check_targets, finish, finish_stream, provenance
 from voiceclone.device import resolve_device, resolve_precision
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL
@@ -40,6 +40,10 @@ SIMILARITY_RANGE = (0.0, 1.0)
 PITCH_RANGE = (-12.0, 12.0)
 VOCODER_MODEL_ID = "hifigan-universal-v1"
 """The provenance model id of copy-synthesis."""
+LEVEL_TEXT = "The birch canoe slid on the smooth planks, and the sheet was glued to the dark blue background."
+"""What a voice's level is measured on, once, before it is first streamed (``VoiceCloner.stream_gain``)."""
+FIRST_PIECE_FRAMES = 16
+"""A stream's first vocoder piece (0.19 s of speech), shorter than the rest so that audio starts sooner."""
 VoiceSource = str | os.PathLike | Sequence[str | os.PathLike] | Voice | None
 """What ``VoiceCloner.voice`` takes: reference audio file(s) and/or .npz profile(s), a Voice, or None (built-in)."""
 
@@ -96,6 +100,7 @@ class VoiceCloner:
         self._encoder = None
         self._vocoder = None
         self._default_voice: Voice | None = None
+        self._stream_gains: dict[bytes, float] = {}
 
     # --- lazily loaded parts ------------------------------------------------------------------
     @property
@@ -233,6 +238,47 @@ class VoiceCloner:
             audio = vocode(self.vocoder, mel, on_piece=bar.update)
         return finish(audio, SAMPLE_RATE, model_id=self.model_id, sources_sha256=voice.sha256, watermark=self.watermark)
 
+    def stream(self, text: str, voice: VoiceSource = None, options: SpeakOptions | None = None) -> SpeechStream:
+        """``text`` spoken in ``voice`` as it is made: chunk by chunk of text, and within a chunk
+        piece by piece of the vocoder, so the first audio comes after the first piece of the first
+        chunk, not after the whole text.
+
+        The samples are ``speak``'s before levelling (the same log-mel and vocoder), times the
+        voice's fixed gain (``stream_gain``) where ``speak`` measures the whole output, and
+        watermarked block by block (``watermark.stream``). Errors in the text, voice or options are
+        raised here, before any audio.
+        """
+        voice, options = self.voice(voice), options or SpeakOptions()
+        ids = self.phoneme_ids(text)
+
+        def mels() -> Iterator[np.ndarray]:
+            for i, chunk in enumerate(ids):
+                if i:
+                    yield self.pause()
+                yield self.chunk_mel(chunk, voice, options)
+
+        def chunks() -> Iterator[np.ndarray]:
+            from voiceclone.vocoder import vocode_stream
+
+            audio = vocode_stream(self.vocoder, mels(), first_frames=FIRST_PIECE_FRAMES)
+            yield from finish_stream(audio, SAMPLE_RATE, gain, self.watermark)
+
+        gain = self.stream_gain(voice)
+        return SpeechStream(chunks(), SAMPLE_RATE, provenance(self.model_id, voice.sha256, self.watermark))
+
+    def stream_gain(self, voice: Voice) -> float:
+        """The fixed gain of ``voice``'s streams: the one that brings its rendering of ``LEVEL_TEXT`` to
+        ``OUTPUT_LEVEL_DBFS`` RMS, measured once per voice (a stream cannot measure its own level
+        before it is made). Matching sets the level of the voice's speech frames, so other texts
+        come out near that level, within a few decibels (docs/quality.md)."""
+        from voiceclone.vocoder import vocode
+
+        key = voice.embedding.tobytes() + np.asarray(voice.band_mean).tobytes()
+        if key not in self._stream_gains:
+            audio = vocode(self.vocoder, self.mel(LEVEL_TEXT, voice)).astype(np.float64)
+            self._stream_gains[key] = 10.0 ** (OUTPUT_LEVEL_DBFS / 20.0) / max(float(np.sqrt(np.mean(audio**2))), 1e-9)
+        return self._stream_gains[key]
+
     def speak(self, text: str, voice: Voice | None = None, options: SpeakOptions | None = None, *,
               progress: bool = False) -> tuple[np.ndarray, int]:
         """Waveform (float32) and sample rate for ``text`` in ``voice``: ``render`` without the record."""
@@ -241,15 +287,28 @@ class VoiceCloner:
 
     def speak_to_file(self, text: str, target: AudioTarget, voice: Voice | None = None,
                       options: SpeakOptions | None = None, *, provenance_json: str | os.PathLike | None = None,
-                      progress: bool = False) -> Path | None:
+                      progress: bool = False, stream_format: str = "wav") -> Path | None:
         """Speak and write the result atomically, with provenance tags (and a JSON sidecar if asked).
 
-        ``target`` may also be a binary stream (``sys.stdout.buffer``): it then gets one WAV, written
-        in one go once synthesis is done, and None is returned instead of the path. Both paths are
-        checked before synthesis, so a bad one fails at once and writes nothing.
+        ``target`` may also be a binary stream (``sys.stdout.buffer``): it then gets the speech as it
+        is made (``stream``), as a WAV of unknown length or raw 16-bit PCM (``stream_format``), and
+        None is returned instead of the path. Both paths are checked before synthesis, so a bad one
+        fails at once and writes nothing.
         """
+        from voiceclone.audio.streaming import encode_stream
+
         check_targets(target, provenance_json)
-        return self.render(text, voice, options, progress=progress).write(target, provenance_json)
+        if not hasattr(target, "write"):
+            return self.render(text, voice, options, progress=progress).write(target, provenance_json)
+        speech = self.stream(text, voice, options)
+        for data in encode_stream(speech, speech.sample_rate, stream_format):
+            target.write(data)
+            target.flush()
+        if provenance_json is not None:
+            from voiceclone.watermark.provenance import write_sidecar
+
+            write_sidecar(provenance_json, speech.provenance)
+        return None
 
     def speak_lines(self, lines: Sequence[str], out_dir: str | os.PathLike, voice: VoiceSource = None,
                     options: SpeakOptions | None = None, *, sidecars: bool = False, name: str = "text",
@@ -284,6 +343,20 @@ class VoiceCloner:
                                provenance_json=stem.with_suffix(".json") if sidecars else None)
             written.append(stem.with_suffix(".wav"))
         return written
+
+
+class SpeechStream:
+    """Speech as it is made (``VoiceCloner.stream``): iterate for float32 mono chunks at ``sample_rate``;
+    ``provenance`` is known before the first chunk; ``close()`` stops the work early."""
+
+    def __init__(self, chunks: Iterator[np.ndarray], sample_rate: int, provenance: dict):
+        self._chunks, self.sample_rate, self.provenance = chunks, sample_rate, provenance
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return self._chunks
+
+    def close(self) -> None:
+        self._chunks.close()
 
 
 def resynthesise(source: str | os.PathLike, target: AudioTarget, *, device: str = "auto", precision: str = "auto",

@@ -40,29 +40,32 @@ def vocode_stream(
     mel: MelInput | Iterable[MelInput],
     chunk_frames: int = CHUNK_FRAMES,
     context: int | None = None,
+    first_frames: int | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield waveform pieces that concatenate to ``vocode(generator, full_mel)``.
 
     ``mel`` is one (num_mels, frames) array or an iterable of such pieces along time (e.g. as an
     acoustic model produces them); a piece is emitted as soon as ``chunk_frames`` frames plus
-    right context are buffered, and the remainder at the end. Only ``chunk_frames + 2 * context``
+    right context are buffered, and the remainder at the end. ``first_frames`` makes the first
+    piece shorter, so that the first audio comes sooner. Only ``chunk_frames + 2 * context``
     frames are held at a time.
     """
-    if chunk_frames < 1:
-        raise VoiceCloneError(f"chunk_frames must be positive, got {chunk_frames}")
+    if chunk_frames < 1 or (first_frames is not None and first_frames < 1):
+        raise VoiceCloneError(f"chunk_frames and first_frames must be positive, got {chunk_frames}, {first_frames}")
     config = generator.config
     context = config.receptive_field_frames() if context is None else context
     pieces = [mel] if isinstance(mel, (np.ndarray, torch.Tensor)) else mel
     param = next(generator.parameters())
     buffer = torch.zeros(config.num_mels, 0, device=param.device, dtype=param.dtype)
     start = 0  # first frame of ``buffer`` not yet emitted; frames before it are left context
+    size = first_frames or chunk_frames
     for piece in pieces:
         buffer = torch.cat([buffer, _as_tensor(piece, config.num_mels, param)], dim=1)
-        while buffer.shape[1] - start - context >= chunk_frames:
-            yield _synthesise(generator, buffer[:, : start + chunk_frames + context], start, chunk_frames)
-            drop = max(0, start + chunk_frames - context)
+        while buffer.shape[1] - start - context >= size:
+            yield _synthesise(generator, buffer[:, : start + size + context], start, size)
+            drop = max(0, start + size - context)
             buffer = buffer[:, drop:]
-            start = start + chunk_frames - drop
+            start, size = start + size - drop, chunk_frames
     if buffer.shape[1] > start:
         yield _synthesise(generator, buffer, start, buffer.shape[1] - start)
 

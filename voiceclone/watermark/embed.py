@@ -34,6 +34,41 @@ def modulation(pattern_chips: np.ndarray, groups: np.ndarray, bits: list[int]) -
     return pattern_chips * signs[groups]
 
 
+def mark_gains(spec: np.ndarray, first_frame: int, loudest: np.ndarray, cells: np.ndarray,
+               config: WatermarkConfig = CONFIG) -> np.ndarray:
+    """Per-bin gains (frames, n_fft // 2 + 1) that turn STFT frames ``first_frame...`` into their mark.
+
+    Each band bin gets its cell's +-1, deeper in the frame's quiet bins (``shaping``); each frame is
+    weighted by its power relative to ``loudest`` (the loudest frame's power, per frame: the whole
+    signal's for a file, the loudest so far for a stream), compressed (``loud_emphasis``), and
+    frames ``floor_db`` below it get none.
+    """
+    band = spec[:, config.lo_bin : config.hi_bin]
+    power = band.real**2 + band.imag**2
+    rel = power / (power.max(axis=1, keepdims=True) + 1e-20)
+    audible = rel > 10.0 ** (-config.embed_floor_db / 10.0)
+    depth = np.where(audible, np.maximum(rel, 1e-20) ** -config.shaping, 0.0)
+    level = power.sum(axis=1) / (loudest + 1e-20)
+    active = level > 10.0 ** (-config.floor_db / 10.0)
+    emphasis = np.where(active, np.maximum(level, 1e-20) ** (config.loud_emphasis / 2), 0.0)
+    columns = ((first_frame + np.arange(len(spec))) // config.tile_frames) % config.period
+    gains = np.zeros(spec.shape)
+    gains[:, config.lo_bin : config.hi_bin] = cells[:, columns].T * depth * emphasis[:, None]
+    return gains
+
+
+def frame_power(spec: np.ndarray, config: WatermarkConfig = CONFIG) -> np.ndarray:
+    """Power of each STFT frame in the mark's band."""
+    band = spec[:, config.lo_bin : config.hi_bin]
+    return (band.real**2 + band.imag**2).sum(axis=1)
+
+
+def key_cells(key: WatermarkKey, word: int, config: WatermarkConfig = CONFIG) -> np.ndarray:
+    """The +-1 of every cell (bins, columns) for ``key`` carrying payload ``word``."""
+    pattern = key_pattern(key, config)
+    return modulation(pattern.chips, pattern.groups, encode_bits(word))
+
+
 def watermark_signal(
     audio: np.ndarray, sample_rate: int, key: WatermarkKey, word: int, config: WatermarkConfig = CONFIG
 ) -> np.ndarray:
@@ -41,19 +76,7 @@ def watermark_signal(
     x16 = resample(audio.astype(np.float32), sample_rate, config.sample_rate).astype(np.float64)
     padded = np.concatenate([x16, np.zeros(config.n_fft)])
     spec = stft(padded, config.n_fft, config.hop)
-    pattern = key_pattern(key, config)
-    cells = modulation(pattern.chips, pattern.groups, encode_bits(word))
-    columns = (np.arange(len(spec)) // config.tile_frames) % config.period
-    band = spec[:, config.lo_bin : config.hi_bin]
-    power = band.real**2 + band.imag**2
-    rel = power / (power.max(axis=1, keepdims=True) + 1e-20)
-    audible = rel > 10.0 ** (-config.embed_floor_db / 10.0)
-    depth = np.where(audible, np.maximum(rel, 1e-20) ** -config.shaping, 0.0)
-    level = power.sum(axis=1) / (power.sum(axis=1).max() + 1e-20)
-    active = level > 10.0 ** (-config.floor_db / 10.0)
-    emphasis = np.where(active, np.maximum(level, 1e-20) ** (config.loud_emphasis / 2), 0.0)
-    gains = np.zeros(spec.shape)
-    gains[:, config.lo_bin : config.hi_bin] = cells[:, columns].T * depth * emphasis[:, None]
+    gains = mark_gains(spec, 0, frame_power(spec, config).max(), key_cells(key, word, config), config)
     mark16 = istft(spec * gains, config.n_fft, config.hop, len(padded))[: len(x16)]
     mark = resample(mark16.astype(np.float32), config.sample_rate, sample_rate).astype(np.float64)
     mark = np.pad(mark[: len(audio)], (0, max(0, len(audio) - len(mark))))
