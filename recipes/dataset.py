@@ -29,8 +29,7 @@ class Split:
     def load(cls, path: Path) -> "Split":
         if not path.is_file():
             raise VoiceCloneError(f"{path.parent}: not a prepared folder (no {path.name}); make one with prepare.py --out")
-        with np.load(path, allow_pickle=False) as npz:
-            data = {key: npz[key] for key in npz.files}  # each npz[key] access reads the array again
+        data = read_npz(path, mapped=("mel", "f0"))
         mo = data["mel_offsets"]
         mels = [data["mel"][:, a:b] for a, b in zip(mo[:-1], mo[1:])]
         f0s = [data["f0"][a:b] for a, b in zip(mo[:-1], mo[1:])]
@@ -78,6 +77,31 @@ class Split:
         return out
 
 
+def read_npz(path: Path, mapped: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """The arrays of an .npz that np.savez wrote; those named in ``mapped`` memory-mapped read-only
+    (the big log-mel: processes on one machine then share one copy in the page cache), the rest read."""
+    import zipfile
+
+    with np.load(path, allow_pickle=False) as npz:
+        data = {key: npz[key] for key in npz.files if key not in mapped}
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as handle:
+        for key in mapped:
+            info = archive.getinfo(f"{key}.npy")
+            if info.compress_type != zipfile.ZIP_STORED:
+                with np.load(path, allow_pickle=False) as npz:
+                    data[key] = npz[key]
+                continue
+            handle.seek(info.header_offset + 26)  # the local header: name and extra field lengths
+            name_len, extra_len = np.frombuffer(handle.read(4), "<u2")
+            handle.seek(info.header_offset + 30 + int(name_len) + int(extra_len))
+            version = np.lib.format.read_magic(handle)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(handle)
+            data[key] = np.memmap(path, dtype=dtype, mode="r", offset=handle.tell(), shape=shape,
+                                  order="F" if fortran else "C")
+    return data
+
+
 def interpolate_logf0(f0: np.ndarray) -> tuple[np.ndarray, float, float]:
     """Log-F0 contour with unvoiced gaps filled linearly; plus the voiced frames' mean and std."""
     voiced = f0 > 0
@@ -90,10 +114,16 @@ def interpolate_logf0(f0: np.ndarray) -> tuple[np.ndarray, float, float]:
 
 def statistics(splits: list[Split]) -> dict:
     """Per-channel mel mean/std and the global voiced log-F0 mean/std."""
-    frames = np.concatenate([m for s in splits for m in s.mels], axis=1)
+    n, total, squares = 0, 0.0, 0.0  # one utterance at a time: the corpus need not fit in memory
+    for mel in (m for s in splits for m in s.mels):
+        n += mel.shape[1]
+        total = total + mel.sum(1, dtype=np.float64)
+        squares = squares + np.square(mel, dtype=np.float64).sum(1)
+    mean = total / n
+    std = np.sqrt(np.maximum(squares / n - mean**2, 0.0))
     f0 = np.concatenate([f for s in splits for f in s.f0s])
     lf = np.log(f0[f0 > 0])
-    return {"mel_mean": frames.mean(1).tolist(), "mel_std": np.maximum(frames.std(1), 1e-3).tolist(),
+    return {"mel_mean": mean.tolist(), "mel_std": np.maximum(std, 1e-3).tolist(),
             "logf0_mean": float(lf.mean()), "logf0_std": float(lf.std())}
 
 

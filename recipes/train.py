@@ -385,6 +385,12 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"{init} holds weights this model has no place for: {unexpected}")
         if where.main:
             print(f"initialised from {init} ({init_steps} steps); new, freshly initialised: {missing}")
+    if world > 1:
+        steps = [None] * world
+        dist.all_gather_object(steps, step)
+        if len(set(steps)) > 1:
+            raise VoiceCloneError(f"the ranks found different states in {run} (steps {steps}): the run folder must be "
+                                  "on storage every node sees, or copied to each")
     for group in optimiser.param_groups:
         group["lr"] = cfg_run.lr * scheduler.lr_lambdas[0](step)
     if where.main:
@@ -437,8 +443,10 @@ def main(argv: list[str] | None = None) -> None:
         optimiser.step()
         scheduler.step()
         step += 1
-        if world > 1:
+        if world > 1:  # NCCL reduces CUDA tensors only
+            sums = sums.to(device)
             dist.all_reduce(sums)
+            sums = sums.cpu()
         values = dict(zip(LOG_KEYS, (sums[:-1] / (world * cfg_run.accumulate)).tolist()))
         frames_done += int(sums[-1])
         for k, value in values.items():
@@ -453,7 +461,9 @@ def main(argv: list[str] | None = None) -> None:
         out_of_time = torch.tensor(float(bool(cfg_run.max_minutes) and (time.time() - started) / 60 > cfg_run.max_minutes
                                          or step - first_step == cfg_run.stop_after))
         if world > 1:
+            out_of_time = out_of_time.to(device)
             dist.broadcast(out_of_time, 0)  # every rank stops at the same step
+            out_of_time = out_of_time.cpu()
         if step % cfg_run.save_every == 0 or step == cfg_run.steps or out_of_time:
             save_state(state_path, model, optimiser, scheduler, step, init_steps, world, where.main)
         if where.main and step % cfg_run.sample_every == 0:

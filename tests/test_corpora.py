@@ -126,3 +126,19 @@ def test_prepare_over_shards_equals_one_process_and_lists_bad_files(tmp_path: Pa
     assert "bad.wav" in problems and "silent.wav" in problems and "gone.wav" in problems
     counts = [json.loads((tmp_path / "sharded" / f"shard-{i}-of-2" / "summary.json").read_text())["transcribed"] for i in range(2)]
     assert sum(counts) == 4 and min(counts) >= 1
+
+
+def test_prepared_log_mel_is_memory_mapped_and_statistics_stream(tmp_path: Path) -> None:
+    from recipes.dataset import Split, statistics
+    from recipes.shared_data.prepare import pack
+
+    rng = np.random.default_rng(0)
+    items = [{"mel": rng.normal(-5, 2, (80, n)).astype(np.float32), "f0": np.full(n, 100.0 + n, np.float32),
+              "dvec": np.zeros(256, np.float32), "speaker": "s", "path": f"u{n}"} for n in (30, 45, 60)]
+    pack(items, tmp_path / "voices.npz")
+    split = Split.load(tmp_path / "voices.npz")
+    assert isinstance(split.mels[0].base, np.memmap) or isinstance(split.mels[0], np.memmap)
+    assert all(np.array_equal(a["mel"], b) for a, b in zip(items, split.mels))
+    frames = np.concatenate([it["mel"] for it in items], axis=1).astype(np.float64)
+    stats = statistics([split])
+    assert np.allclose(stats["mel_mean"], frames.mean(1), atol=1e-9) and np.allclose(stats["mel_std"], frames.std(1), atol=1e-6)

@@ -70,6 +70,10 @@ def test_two_gloo_processes_train_in_step_resume_exactly_and_export(tmp_path: Pa
     resumed = _state(stopped)
     assert resumed["digests"] == state["digests"]  # stopped at 2 and resumed: the same weights as straight through
     assert [row["mel"] for row in _losses(stopped)] == [row["mel"] for row in losses]
+    from recipes.losses import table
+
+    side_by_side = table([straight, stopped], ["mel"], 2).splitlines()
+    assert len(side_by_side) == 4 and all(line.split("|")[2] == line.split("|")[3] for line in side_by_side[2:])
     config = json.loads((straight / "config.json").read_text())["args"]
     assert config["steps"] == 4 and config["prep"] == [str(prep)]
 

@@ -105,17 +105,24 @@ def main() -> None:
     }
     augmented = (f"\n  Counts include warped copies (`prepare.py --warps`, speed factors {prep['warps']})."
                  if prep["warps"] else "")
+    if prep.get("corpora"):  # recipes.prepare: whatever corpora the run names
+        data_line = (f"{', '.join(f'`{c}`' for c in prep['corpora'])} prepared by `recipes/prepare.py`: "
+                     f"{prep['transcribed']} transcribed utterances ({prep['text_minutes']:.1f} min, {prep['text_speakers']} "
+                     f"speakers) and {prep['voice_halves']} halves of untranscribed utterances ({prep['voice_minutes']:.1f} "
+                     f"min, {prep['voices_speakers']} speakers). Licences: those of the corpora.")
+    else:
+        data_line = f"""`../shared/data` prepared by `recipes/shared_data/prepare.py`, development speakers held out:
+  {prep['transcribed']} transcribed utterances ({prep['text_minutes']:.1f} min, {prep['text_speakers']} speakers, mostly the
+  CC0 `cathy` voice) and {prep['voice_halves']} halves of untranscribed LibriSpeech utterances
+  ({prep['voice_minutes']:.1f} min, {prep['voices_speakers']} speakers). Licences: CC0-1.0, public domain, CC-BY-4.0, CMU ARCTIC.{augmented}"""
     card = f"""# voiceclone acoustic model `{meta['model_id']}`
 
 - Architecture: Tacotron 2 text encoder, GE2E d-vector conditioning (FiLM in the decoder), duration and pitch predictors
   (learned monotonic alignment), dilated-convolution decoder, Tacotron 2 post-net; an auto-encoding
   path through a mel bottleneck trains the same decoder on untranscribed voices.
   {meta['parameters'] / 1e6:.2f}M parameters; predicts the HiFi-GAN universal 80-band log-mel.
-- Data: `../shared/data` prepared by `recipes/shared_data/prepare.py`, development speakers held out:
-  {prep['transcribed']} transcribed utterances ({prep['text_minutes']:.1f} min, {prep['text_speakers']} speakers, mostly the
-  CC0 `cathy` voice) and {prep['voice_halves']} halves of untranscribed LibriSpeech utterances
-  ({prep['voice_minutes']:.1f} min, {prep['voices_speakers']} speakers). Licences: CC0-1.0, public domain, CC-BY-4.0, CMU ARCTIC.{augmented}
-- Training: `recipes/shared_data/train.py`, {meta['steps']} steps, arguments in config.json. {args.note}
+- Data: {data_line}
+- Training: `recipes/train.py`, {meta['steps']} steps, arguments in config.json (`meta.train_args`). {args.note}
 - Built-in voice: averaged profile of {DEFAULT_VOICE_FILES} CC0 `cathy` recordings (default_voice.npz).
 - At synthesis `VoiceCloner` predicts phoneme durations for the built-in voice whatever the
   target (the timing predicted for unseen voices was less intelligible), takes half of a cloned
