@@ -130,6 +130,22 @@ def test_a_client_leaving_mid_stream_frees_its_worker(tmp_path) -> None:
         assert speech(url).status_code == 200  # the only worker is free again
 
 
+def test_a_client_that_gives_up_while_queued_costs_no_work(tmp_path) -> None:
+    cloner = FakeCloner(chunks=2)
+    cloner.gate = threading.Event()
+    with serving(cloner, tmp_path, workers=1, max_queue=1) as url:
+        first = threading.Thread(target=speech, args=(url,))
+        first.start()
+        assert wait_for(lambda: len(cloner.streams) == 1)
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(f"{url}/v1/audio/speech", json={"input": "Hello."}, timeout=0.5)
+        time.sleep(1.5)  # the server notices the client left within QUEUE_POLL_S
+        cloner.gate.set()
+        first.join(30)
+        assert wait_for(lambda: httpx.get(f"{url}/health").json()["waiting"] == 0)
+        assert len(cloner.streams) == 1  # the second request never started synthesis
+
+
 def test_concurrent_clients_all_get_their_whole_answer(tmp_path) -> None:
     cloner = FakeCloner(chunks=4, delay_s=0.01)
     with serving(cloner, tmp_path, workers=2, max_queue=16) as url:

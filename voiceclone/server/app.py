@@ -6,6 +6,7 @@ time) before anything else is read. Synthesis runs on the bounded worker pool (`
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -19,7 +20,7 @@ import anyio
 import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -38,6 +39,8 @@ from voiceclone.server.voices import BUILTIN_NAMES, NameTaken, UnknownVoice, Voi
 log = logging.getLogger("voiceclone.server")
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif"}
 OPEN_PATHS = {"/health"}
+QUEUE_POLL_S = 0.5
+"""How often a request waiting for a worker checks that its client is still there."""
 
 
 def _error(status: int, message: str, param: str | None = None, code: str | None = None,
@@ -108,13 +111,16 @@ class JobResponse(StreamingResponse):
             self.job.cancel()
 
 
-def create_app(cloner, store: VoiceStore, *, workers: int = 1, max_queue: int = 16,
-               api_key: str | None = None) -> FastAPI:
-    """The ASGI app around a loaded ``cloner`` (a ``VoiceCloner``, shared by the workers) and ``store``."""
+def create_app(cloner, store: VoiceStore, *, workers: int = 1, max_queue: int = 16, api_key: str | None = None,
+               warm_up: str | None = None) -> FastAPI:
+    """The ASGI app around a loaded ``cloner`` (a ``VoiceCloner``, shared by the workers) and ``store``;
+    each worker speaks ``warm_up`` once at start-up, before the server answers."""
     pool = Pool(workers, max_queue)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if warm_up:
+            await asyncio.get_running_loop().run_in_executor(None, pool.warm_up, lambda: list(cloner.stream(warm_up)))
         yield
         pool.shutdown()
 
@@ -148,7 +154,7 @@ def create_app(cloner, store: VoiceStore, *, workers: int = 1, max_queue: int = 
         return {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "voiceclone"} for m in MODELS]}
 
     @app.post("/v1/audio/speech")
-    async def speech(body: SpeechRequest) -> JobResponse:
+    async def speech(body: SpeechRequest, request: Request) -> Response:
         text, fmt, options, voice = _check_speech(body, store)
         if not pool.reserve():
             raise ApiError(429, f"server busy: {pool.workers} worker(s) and {pool.max_queue} waiting requests; "
@@ -169,8 +175,13 @@ def create_app(cloner, store: VoiceStore, *, workers: int = 1, max_queue: int = 
             return chunks(), stream.close
 
         job = pool.stream(start)
+        while not (await asyncio.wait({job.started}, timeout=QUEUE_POLL_S))[0]:
+            if await request.is_disconnected():  # gave up while waiting for a worker: never start
+                job.cancel()
+                job.started.cancel()
+                return Response(status_code=499)
         try:
-            await job.started
+            job.started.result()
         except VoiceCloneError as exc:
             raise ApiError(400, str(exc), "input") from None
         headers = {"X-Voiceclone-Provenance": json.dumps(started["provenance"], separators=(",", ":")),

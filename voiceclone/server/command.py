@@ -43,10 +43,9 @@ def serve(
         typer.echo(f"warning: listening on {host} without --api-key: anyone who can reach it can use it", err=True)
     store = VoiceStore(voices or default_voices_dir())
     cloner = VoiceCloner(device=device, precision=precision)
-    for _ in cloner.stream(WARM_UP_TEXT):  # loads every model and compiles what is compiled on first use
-        pass
+    _ = cloner.frontend, cloner.encoder, cloner.vocoder, cloner.default_voice()  # every model, once, before the workers
     typer.echo(f"voiceclone: models loaded on {cloner.device}; voices in {store.folder}", err=True)
-    app = create_app(cloner, store, workers=workers, max_queue=max_queue, api_key=api_key)
+    app = create_app(cloner, store, workers=workers, max_queue=max_queue, api_key=api_key, warm_up=WARM_UP_TEXT)
     uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
 
 

@@ -26,6 +26,18 @@ class Pool:
         self.busy = 0       # running
         self.jobs: set[StreamJob] = set()
 
+    def warm_up(self, work: Callable[[], object]) -> None:
+        """Run ``work()`` once on each worker thread, all at once, before any request: a thread's first
+        synthesis is slower (code compiled on first use) and makes its memory allocator's working set."""
+        together = threading.Barrier(self.workers)
+
+        def run() -> None:
+            work()
+            together.wait()  # holds this thread, so each of the others gets one
+
+        for future in [self.executor.submit(run) for _ in range(self.workers)]:
+            future.result()
+
     def reserve(self) -> bool:
         """Take a place if a worker or the queue has one; False when full."""
         with self._lock:
