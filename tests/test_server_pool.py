@@ -171,3 +171,20 @@ def test_errors_before_and_during_the_stream(tmp_path) -> None:
         with pytest.raises(httpx.RemoteProtocolError):  # cut off: no clean end for a client to mistake
             speech(url, response_format="wav")
         assert httpx.get(f"{url}/health").json()["busy"] == 0
+
+
+def test_oversized_bodies_are_refused_with_413(tmp_path) -> None:
+    from voiceclone.server.models import MAX_JSON_BYTES, MAX_REFERENCE_BYTES
+
+    with serving(FakeCloner(), tmp_path) as url:
+        def chunked():  # no Content-Length: counted as it arrives
+            yield b'{"input": "'
+            for _ in range(MAX_JSON_BYTES // 1000 + 1):
+                yield b"a" * 1000
+            yield b'"}'
+
+        streamed = httpx.post(f"{url}/v1/audio/speech", content=chunked(), headers={"Content-Type": "application/json"})
+        big_file = httpx.post(f"{url}/v1/voices", files={"file": ("big.wav", b"\0" * (MAX_REFERENCE_BYTES + 1))})
+        for response in (streamed, big_file):
+            assert response.status_code == 413 and "too large" in response.json()["error"]["message"]
+        assert httpx.get(f"{url}/health").json()["status"] == "ok"

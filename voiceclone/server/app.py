@@ -281,7 +281,8 @@ async def _receive_references(request: Request, folder: Path) -> tuple[list[Path
             while block := await upload.read(1 << 20):
                 size += len(block)
                 if size > MAX_REFERENCE_BYTES:
-                    raise ApiError(413, f"{original}: larger than {MAX_REFERENCE_BYTES // 2**20} MB", "file")
+                    raise ApiError(413, f"{original}: too large: a reference is at most "
+                                        f"{MAX_REFERENCE_BYTES // 2**20} MB", "file")
                 handle.write(block)
         try:
             seconds = soundfile.info(str(path)).duration
