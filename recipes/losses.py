@@ -24,7 +24,7 @@ def read_losses(run: Path) -> dict[int, dict[str, float]]:
     if not path.is_file():
         raise VoiceCloneError(f"{run}: no losses.csv (not a training run folder)")
     with open(path, newline="") as handle:
-        return {int(row["step"]): {k: float(v) for k, v in row.items() if k != "step" and v not in ("", None)}
+        return {int(row["step"]): {k: float(v) for k, v in row.items() if k not in ("step", None) and v not in ("", None)}
                 for row in csv.DictReader(handle)}
 
 
