@@ -206,7 +206,7 @@ class Collator:
             "utt_logf0_mean": torch.tensor(means), "utt_logf0_std": torch.tensor(stds),
         }
         for k, (m, c) in enumerate(zip(mels, contours)):
-            batch["mel"][k, :, : m.shape[1]] = torch.from_numpy(m)
+            batch["mel"].numpy()[k, :, : m.shape[1]] = m  # m may be a read-only memory map
             batch["logf0"][k, : len(c)] = torch.from_numpy(c)
         if self.split.ids is not None:
             ids = [self.split.ids[i] for i in chosen]
