@@ -262,8 +262,8 @@ def round_up(value: float, step: float = 0.25) -> float:
     return math.ceil(value / step - 1e-9) * step
 
 
-TAIL_RATE = 1e-6
-"""``score_alone`` is where the calibration half's fitted tail falls to this rate: 100 times below the bar,
+TAIL_RATE = 1e-5
+"""``score_alone`` is where the calibration half's fitted tail falls to this rate: 10 times below the bar,
 a margin for recordings unlike any in the calibration half (the lesson of the threshold set in sample)."""
 
 

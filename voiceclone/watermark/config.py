@@ -63,11 +63,11 @@ class DetectionConfig:
     """The spread is never taken below that of pure noise (it can only make a recording score lower)."""
     score_alone: float = 5.5
     """``watermarked`` on the score alone."""
-    score_with_payload: float = 4.5
+    score_with_payload: float = 4.25
     """``watermarked`` when the expected payload also reads back (all 20 bits, CRC included)."""
     blind_with_crc: float = 5.75
     """``watermarked`` when the blind score is this high and the payload it reads passes its CRC (custom payloads)."""
-    score_inconclusive: float = 4.5
+    score_inconclusive: float = 4.25
     blind_inconclusive: float = 5.75
     """Below these, ``not watermarked``; between, ``inconclusive``."""
 
