@@ -123,6 +123,7 @@ def prepare(corpora: list[str], out: Path, workers: int = 1, shard: tuple[int, i
     todo = listing.utterances[: limit or None][shard[0]::shard[1]]
     problems = list(listing.problems) if shard[0] == 0 else []  # the listing's own problems: reported once
     items: dict[str, list[dict]] = {split: [] for split in SPLITS}
+    threads = torch.get_num_threads()  # an in-process run works on one thread, as each worker does, then gives them back
     if workers == 1:
         _init_worker()
         results = map(prepare_utterance, todo)
@@ -137,6 +138,7 @@ def prepare(corpora: list[str], out: Path, workers: int = 1, shard: tuple[int, i
             else:
                 items[kind] += result
     finally:
+        torch.set_num_threads(threads)
         if pool is not None:
             pool.close()
             pool.join()

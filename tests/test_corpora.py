@@ -142,3 +142,18 @@ def test_prepared_log_mel_is_memory_mapped_and_statistics_stream(tmp_path: Path)
     frames = np.concatenate([it["mel"] for it in items], axis=1).astype(np.float64)
     stats = statistics([split])
     assert np.allclose(stats["mel_mean"], frames.mean(1), atol=1e-9) and np.allclose(stats["mel_std"], frames.std(1), atol=1e-6)
+
+
+def test_prepare_in_process_gives_back_the_callers_threads(tmp_path):
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        corpus = tmp_path / "corpus"
+        _wav(corpus / "u0.wav", 1.6)
+        (corpus / "metadata.tsv").write_text("path\tspeaker\ttext\nu0.wav\ta\tHello there.\n")
+        prepare([f"tsv={corpus}"], tmp_path / "out", workers=1)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
