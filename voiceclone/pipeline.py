@@ -224,7 +224,7 @@ class VoiceCloner:
         """The voice's d-vector as the (1, 256) float32 tensor the acoustic model is conditioned on."""
         return torch.from_numpy(np.asarray(voice.embedding, np.float32))[None].to(self.device)
 
-    def render(self, text: str, voice: Voice | None = None, options: SpeakOptions | None = None, *,
+    def render(self, text: str, voice: VoiceSource = None, options: SpeakOptions | None = None, *,
                progress: bool = False) -> Output:
         """``text`` spoken in ``voice`` (the default voice if None), finished as every output is
         (``delivery.finish``): at ``OUTPUT_LEVEL_DBFS`` RMS (less if a peak would pass -1 dBFS),
@@ -279,13 +279,13 @@ class VoiceCloner:
             self._stream_gains[key] = 10.0 ** (OUTPUT_LEVEL_DBFS / 20.0) / max(float(np.sqrt(np.mean(audio**2))), 1e-9)
         return self._stream_gains[key]
 
-    def speak(self, text: str, voice: Voice | None = None, options: SpeakOptions | None = None, *,
+    def speak(self, text: str, voice: VoiceSource = None, options: SpeakOptions | None = None, *,
               progress: bool = False) -> tuple[np.ndarray, int]:
         """Waveform (float32) and sample rate for ``text`` in ``voice``: ``render`` without the record."""
         out = self.render(text, voice, options, progress=progress)
         return out.audio, out.sample_rate
 
-    def speak_to_file(self, text: str, target: AudioTarget, voice: Voice | None = None,
+    def speak_to_file(self, text: str, target: AudioTarget, voice: VoiceSource = None,
                       options: SpeakOptions | None = None, *, provenance_json: str | os.PathLike | None = None,
                       progress: bool = False, stream_format: str = "wav") -> Path | None:
         """Speak and write the result atomically, with provenance tags (and a JSON sidecar if asked).
