@@ -1,0 +1,99 @@
+"""The synthetic-voice corpus recipe: voice packs, blends, sentence choice, resumable output, tables."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from recipes.many_voices import kokoro
+from recipes.many_voices.kokoro import STYLE_SHAPE, VoiceRecipe, english_packs, read_voice_packs
+from recipes.many_voices.synthesise import OUTPUT_RATE, CorpusConfig, VoiceProgress, sentence_pool, write_tables
+from recipes.many_voices.voices import SelectionConfig, VoiceEntry, candidate_blends
+from recipes.corpora import read_metadata_tsv
+from voiceclone.errors import VoiceCloneError
+
+NAMES = ("af_heart", "af_nicole", "am_puck", "bf_emma", "bm_lewis", "ef_dora", "jf_alpha")
+
+
+def _tarball(path: Path, names=NAMES, floats: int = int(np.prod(STYLE_SHAPE))) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for i, name in enumerate(names):
+            raw = np.full(floats, i, dtype="<f4").tobytes()
+            info = tarfile.TarInfo(f"package/voices/{name}.bin")
+            info.size = len(raw)
+            tar.addfile(info, io.BytesIO(raw))
+    return path
+
+
+def _trust(monkeypatch, path: Path) -> None:
+    digest = base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
+    monkeypatch.setattr(kokoro, "VOICES_SHA512", digest)
+
+
+def test_voice_packs_are_read_after_the_tarball_is_verified(tmp_path, monkeypatch):
+    tgz = _tarball(tmp_path / "voices.tgz")
+    with pytest.raises(VoiceCloneError, match="SHA-512"):
+        read_voice_packs(tgz)
+    _trust(monkeypatch, tgz)
+    packs = read_voice_packs(tgz)
+    assert sorted(packs) == sorted(NAMES)
+    assert packs["am_puck"].shape == STYLE_SHAPE and packs["am_puck"][0, 0, 0] == NAMES.index("am_puck")
+    assert english_packs(packs) == ["af_heart", "am_puck", "bf_emma", "bm_lewis"]  # af_nicole left out
+
+
+def test_a_pack_of_the_wrong_size_is_refused(tmp_path, monkeypatch):
+    tgz = _tarball(tmp_path / "voices.tgz", ("af_heart",), floats=100)
+    _trust(monkeypatch, tgz)
+    with pytest.raises(VoiceCloneError, match="expected"):
+        read_voice_packs(tgz)
+
+
+def test_a_blend_is_the_weighted_sum_of_its_packs():
+    packs = {"a": np.ones(STYLE_SHAPE, np.float32), "b": np.full(STYLE_SHAPE, 3.0, np.float32)}
+    style = VoiceRecipe("x", ("a", "b"), (0.25, 0.75), "en-us").style(packs)
+    assert style.dtype == np.float32 and np.allclose(style, 2.5)
+
+
+def test_candidates_are_seeded_and_never_use_held_out_packs():
+    packs = {name: np.zeros(STYLE_SHAPE, np.float32) for name in NAMES}
+    config = SelectionConfig(candidates=40, heldout_packs=("am_puck",))
+    first, again = candidate_blends(packs, config), candidate_blends(packs, config)
+    assert first == again and len(first) == 40
+    assert all("am_puck" not in c.packs and "jf_alpha" not in c.packs for c in first)
+    assert all(abs(sum(c.weights) - 1) < 0.01 and min(c.weights) >= 0.1 for c in first)
+
+
+def test_sentence_pool_keeps_sentences_that_read_as_written(tmp_path):
+    (tmp_path / "ljspeech_sentences.txt").write_text(
+        '"He left in eighteen sixty-five, they said."\nIn 1865 he left the town.\nToo short.\n'
+        "The committee met again on the following morning.\n")
+    (tmp_path / "vctk_sentences.txt").write_text("Please call Stella & ask her.\nThe committee met again on the following morning.\n")
+    assert sentence_pool(tmp_path, CorpusConfig()) == [
+        "He left in eighteen sixty-five, they said.", "The committee met again on the following morning."]
+
+
+def test_voice_progress_resumes_and_tables_read_back(tmp_path):
+    folder = tmp_path / "kokoro_af_heart"
+    folder.mkdir()
+    done = VoiceProgress.read(folder)
+    done.append(0, np.zeros(OUTPUT_RATE, np.float32), "First sentence here.")
+    done.append(1, np.zeros(OUTPUT_RATE // 2, np.float32), "Second sentence here.")
+    (folder / "0001.flac").unlink()  # a row whose file is gone is not counted
+    again = VoiceProgress.read(folder)
+    assert [r[0] for r in again.rows] == [0] and again.next_index == 1 and again.seconds == pytest.approx(1.0)
+    assert sf.info(str(folder / "0000.flac")).samplerate == OUTPUT_RATE
+
+    recipe = VoiceRecipe("kokoro_af_heart", ("af_heart",), (1.0,), "en-us")
+    entries = [VoiceEntry(recipe, "pack", "train", 3.4, 0.1, "", 0.0)]
+    minutes = write_tables(tmp_path, entries)
+    assert minutes["train"] == pytest.approx(1 / 60) and minutes["heldout"] == 0
+    listing = read_metadata_tsv(tmp_path / "metadata.tsv")
+    assert [(u.speaker, u.text) for u in listing.utterances] == [("kokoro_af_heart", "First sentence here.")]
+    assert not (tmp_path / "heldout.tsv").exists()
