@@ -97,3 +97,12 @@ def test_voice_progress_resumes_and_tables_read_back(tmp_path):
     listing = read_metadata_tsv(tmp_path / "metadata.tsv")
     assert [(u.speaker, u.text) for u in listing.utterances] == [("kokoro_af_heart", "First sentence here.")]
     assert not (tmp_path / "heldout.tsv").exists()
+
+
+def test_a_torn_probe_cache_line_is_dropped_and_the_file_repaired(tmp_path):
+    from recipes.many_voices.voices import _cached_probes
+
+    cache = tmp_path / "probes.jsonl"
+    cache.write_text('{"name": "a", "ovrl": 3.4}\n{"name": "b", "ov')
+    assert list(_cached_probes(cache)) == ["a"]
+    assert cache.read_text() == '{"name": "a", "ovrl": 3.4}\n'

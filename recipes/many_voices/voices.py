@@ -19,6 +19,7 @@ import soxr
 from tqdm import tqdm
 
 from recipes.many_voices.kokoro import KOKORO_RATE, KokoroSpeaker, VoiceRecipe, english_packs, pack_lang
+from voiceclone.atomic import atomic_write
 from voiceclone.evaluation.rate import JUDGE_RATE
 
 PROBE_TEXTS = (  # Harvard sentences (IEEE 1969), in the public domain
@@ -40,7 +41,7 @@ class SelectionConfig:
     candidates: int = 240          # the most candidates probed before giving up
     max_cosine: float = 0.85       # to every voice kept before it
     min_ovrl: float = 3.1          # DNSMOS OVRL (the English packs score 3.11-3.55)
-    max_wer: float = 0.35          # pocketsphinx on the probe (about 25 words)
+    max_wer: float = 0.45          # pocketsphinx on the probe (25 words; the English packs score 0.20-0.52)
     heldout_packs: tuple[str, ...] = ("af_river", "am_puck", "bm_lewis")
     heldout_every: int = 15        # every 15th kept blend is held out of training
     seed: int = 0
@@ -116,8 +117,18 @@ class ProbeJudge:
 def _cached_probes(path: Path) -> dict[str, dict]:
     if not path.is_file():
         return {}
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {row["name"]: row for row in rows}
+    rows, torn = {}, False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            torn = True  # the last line of a run that was stopped while writing it
+            continue
+        rows[row["name"]] = row
+    if torn:
+        text = "".join(json.dumps(row) + "\n" for row in rows.values())
+        atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return rows
 
 
 def select_voices(judge: ProbeJudge, config: SelectionConfig, probe_cache: Path) -> list[VoiceEntry]:
