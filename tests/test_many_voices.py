@@ -99,10 +99,17 @@ def test_voice_progress_resumes_and_tables_read_back(tmp_path):
     assert not (tmp_path / "heldout.tsv").exists()
 
 
-def test_a_torn_probe_cache_line_is_dropped_and_the_file_repaired(tmp_path):
-    from recipes.many_voices.voices import _cached_probes
+def test_the_probe_cache_is_keyed_by_recipe_and_survives_a_torn_line(tmp_path):
+    from recipes.many_voices.voices import ProbeCache, probe_key
 
-    cache = tmp_path / "probes.jsonl"
-    cache.write_text('{"name": "a", "ovrl": 3.4}\n{"name": "b", "ov')
-    assert list(_cached_probes(cache)) == ["a"]
-    assert cache.read_text() == '{"name": "a", "ovrl": 3.4}\n'
+    path = tmp_path / "probes.jsonl"
+    a = VoiceRecipe("kokoro_mix001", ("af_heart", "am_puck"), (0.5, 0.5), "en-us")
+    cache = ProbeCache(path)
+    cache.put(a, {"name": a.name, "ovrl": None})
+    cache.put(a, {"name": a.name, "ovrl": 3.4})  # judged in full later: the row is replaced, not repeated
+    with open(path, "a") as f:
+        f.write('{"key": "en-us|1.00 bf_emma", "ov')
+    again = ProbeCache(path)
+    assert list(again.rows) == [probe_key(a)] and again.get(a)["ovrl"] == 3.4
+    assert again.get(VoiceRecipe("other name", a.packs, a.weights, "en-us"))["ovrl"] == 3.4
+    assert len(path.read_text().splitlines()) == 1

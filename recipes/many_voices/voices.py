@@ -72,20 +72,27 @@ class VoiceEntry:
 
 
 def candidate_blends(packs: dict[str, np.ndarray], config: SelectionConfig) -> list[VoiceRecipe]:
-    """Seeded candidates: an accent pack alone, or a blend of two or three packs (training packs and accent packs)."""
+    """Seeded candidates: each accent pack alone, then blends of two or three packs (training and accent packs).
+
+    Blend weights are drawn near even (Dirichlet 3): a blend led by one pack sounds like that pack.
+    """
     rng = np.random.default_rng(config.seed)
-    pool = [p for p in english_packs(packs) if p not in config.heldout_packs] + [p for p in ACCENT_PACKS if p in packs]
     accents = [p for p in ACCENT_PACKS if p in packs]
+    pool = [p for p in english_packs(packs) if p not in config.heldout_packs] + accents
     out = [VoiceRecipe(f"kokoro_{p}", (p,), (1.0,), "en-us") for p in accents]
     while len(out) < config.candidates:
-        k = 2 if rng.random() < 0.4 else 3
+        k = 2 if rng.random() < 0.5 else 3
         chosen = tuple(str(p) for p in rng.choice(pool, size=k, replace=False))
-        weights = rng.dirichlet(np.ones(k))
-        weights = np.maximum(weights, 0.15)
+        weights = np.maximum(rng.dirichlet(np.full(k, 3.0)), 0.15)  # no pack a trace
         weights = tuple(round(float(w), 3) for w in weights / weights.sum())
         lead = chosen[int(np.argmax(weights))]
         out.append(VoiceRecipe(f"kokoro_mix{len(out):03d}", chosen, weights, pack_lang(lead)))
     return out
+
+
+def probe_key(recipe: VoiceRecipe) -> str:
+    """What a probe depends on: the packs, their weights and the English variety (not the voice's name)."""
+    return f"{recipe.lang}|{recipe.describe()}"
 
 
 class ProbeJudge:
@@ -99,61 +106,89 @@ class ProbeJudge:
         self.speaker, self.packs = speaker, packs
         self.asr, self.mos, self.ge2e = Recogniser(), DnsMos(), SpeakerEncoderJudge("cpu")
 
-    def probe(self, recipe: VoiceRecipe) -> dict:
-        """{'embedding', 'ovrl', 'wer'} of the voice reading PROBE_TEXTS."""
+    def speak(self, recipe: VoiceRecipe) -> list[np.ndarray]:
+        """The probe sentences in the voice, at the judges' 16 kHz."""
+        style = recipe.style(self.packs)
+        return [soxr.resample(self.speaker.say(t, style, recipe.lang), KOKORO_RATE, JUDGE_RATE) for t in PROBE_TEXTS]
+
+    def embedding(self, clips: list[np.ndarray]) -> list[float]:
+        return self.ge2e.embed([np.concatenate(clips).astype(np.float32)])[0].tolist()
+
+    def scores(self, clips: list[np.ndarray]) -> dict[str, float]:
+        """{'ovrl', 'wer'}: DNSMOS of the probe and pocketsphinx's word error rate on it."""
         from voiceclone.evaluation.asr import error_counts
 
-        style = recipe.style(self.packs)
-        clips = [soxr.resample(self.speaker.say(t, style, recipe.lang), KOKORO_RATE, JUDGE_RATE) for t in PROBE_TEXTS]
         counts = [error_counts(t, self.asr.transcribe(c)) for t, c in zip(PROBE_TEXTS, clips)]
-        joined = np.concatenate(clips).astype(np.float32)
         return {
-            "embedding": self.ge2e.embed([joined])[0].tolist(),
-            "ovrl": self.mos.score(joined)["ovrl"],
+            "ovrl": self.mos.score(np.concatenate(clips).astype(np.float32))["ovrl"],
             "wer": sum(c.word_errors for c in counts) / sum(c.words for c in counts),
         }
 
 
-def _cached_probes(path: Path) -> dict[str, dict]:
-    if not path.is_file():
-        return {}
-    rows, torn = {}, False
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            torn = True  # the last line of a run that was stopped while writing it
-            continue
-        rows[row["name"]] = row
-    if torn:
-        text = "".join(json.dumps(row) + "\n" for row in rows.values())
-        atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-    return rows
+class ProbeCache:
+    """Probes by ``probe_key``, one JSON line each; a line torn by a stopped run is dropped and the file repaired."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.rows = path, {}
+        if not path.is_file():
+            return
+        torn = False
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                torn = True
+                continue
+            self.rows[row["key"]] = row
+        if torn:
+            self._rewrite()
+
+    def _rewrite(self) -> None:
+        text = "".join(json.dumps(row) + "\n" for row in self.rows.values())
+        atomic_write(self.path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+    def get(self, recipe: VoiceRecipe) -> dict | None:
+        return self.rows.get(probe_key(recipe))
+
+    def put(self, recipe: VoiceRecipe, row: dict) -> dict:
+        key = probe_key(recipe)
+        replaced = key in self.rows
+        self.rows[key] = {"key": key, **row}
+        if replaced:
+            self._rewrite()
+        else:
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(self.rows[key]) + "\n")
+        return self.rows[key]
 
 
 def select_voices(judge: ProbeJudge, config: SelectionConfig, probe_cache: Path) -> list[VoiceEntry]:
-    """The English packs (all kept) and the blends that pass, in the order they were found."""
-    cache = _cached_probes(probe_cache)
+    """The English packs (all kept) and the candidates that pass, in the order they were found.
 
-    def probed(recipe: VoiceRecipe) -> dict:
-        if recipe.name not in cache:
-            cache[recipe.name] = {"name": recipe.name, **judge.probe(recipe)}
-            with open(probe_cache, "a", encoding="utf-8") as f:
-                f.write(json.dumps(cache[recipe.name]) + "\n")
-        return cache[recipe.name]
-
+    A candidate's probe is judged by DNSMOS and ASR only when its embedding is new enough: most
+    candidates are turned away on the embedding alone.
+    """
+    cache = ProbeCache(probe_cache)
     names, embeddings, kept = [], [], []
 
     def nearest(embedding: np.ndarray) -> tuple[str, float]:
-        if not embeddings:
-            return "", 0.0
         scores = np.stack(embeddings) @ embedding
         i = int(np.argmax(scores))
         return names[i], float(scores[i])
 
+    def probed(recipe: VoiceRecipe, full: bool) -> dict:
+        row = cache.get(recipe)
+        if row is not None and (not full or row.get("ovrl") is not None):
+            return row
+        clips = judge.speak(recipe)
+        row = {"name": recipe.name, "embedding": judge.embedding(clips), "ovrl": None, "wer": None}
+        if full or nearest(np.asarray(row["embedding"], np.float32))[1] < config.max_cosine:
+            row.update(judge.scores(clips))
+        return cache.put(recipe, row)
+
     packs = [VoiceRecipe(f"kokoro_{p}", (p,), (1.0,), pack_lang(p)) for p in english_packs(judge.packs)]
     for recipe in tqdm(packs, desc="probing packs", unit="voice"):
-        row = probed(recipe)
+        row = probed(recipe, full=True)
         split = "heldout" if recipe.packs[0] in config.heldout_packs else "train"
         kept.append(VoiceEntry(recipe, "pack", split, row["ovrl"], row["wer"], "", 0.0))
         names.append(recipe.name)
@@ -163,21 +198,25 @@ def select_voices(judge: ProbeJudge, config: SelectionConfig, probe_cache: Path)
         others = [(n, float(e @ own)) for n, e in zip(names, embeddings) if n != entry.recipe.name]
         entry.nearest, entry.cosine = max(others, key=lambda x: x[1])
 
-    blends = 0
+    found = 0
     progress = tqdm(candidate_blends(judge.packs, config), desc="probing blends", unit="voice")
     for recipe in progress:
-        if blends >= config.blends:
+        if found >= config.blends:
             break
-        row = probed(recipe)
+        row = probed(recipe, full=False)
         embedding = np.asarray(row["embedding"], dtype=np.float32)
         near, cos = nearest(embedding)
-        if row["ovrl"] < config.min_ovrl or row["wer"] > config.max_wer or cos >= config.max_cosine:
+        if cos >= config.max_cosine:
             continue
-        blends += 1
-        split = "heldout" if blends % config.heldout_every == 0 else "train"
+        if row["ovrl"] is None:
+            row = probed(recipe, full=True)
+        if row["ovrl"] < config.min_ovrl or row["wer"] > config.max_wer:
+            continue
+        found += 1
+        split = "heldout" if found % config.heldout_every == 0 else "train"
         kind = "pack" if len(recipe.packs) == 1 else "blend"
         kept.append(VoiceEntry(recipe, kind, split, row["ovrl"], row["wer"], near, cos))
         names.append(recipe.name)
         embeddings.append(embedding)
-        progress.set_postfix(kept=blends)
+        progress.set_postfix(kept=found)
     return kept
