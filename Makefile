@@ -34,8 +34,8 @@ test: $(DEV_STAMP)
 lock:
 	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[dev,eval,server]"
-	$(LOCK_VENV)/bin/python scripts/check_install.py dev eval server
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[dev,eval,server,corpus]"
+	$(LOCK_VENV)/bin/python scripts/check_install.py dev eval server corpus
 	{ sed -n '1,/^$$/p' constraints.txt; $(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 	rm -rf $(LOCK_VENV)

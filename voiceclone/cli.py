@@ -183,8 +183,9 @@ def eval_(
 ) -> None:
     """Judge speech by numbers, per utterance and per system, and write a report.
 
-    WER/CER (pocketsphinx), speaker similarity and identification (GE2E), pitch distance, DNSMOS and
-    real-time factor.
+    WER/CER (pocketsphinx), Whisper WER (faster-whisper, from the eval extra; skipped with a warning
+    without it), numbers spelled out on both sides, speaker similarity and identification (GE2E),
+    pitch distance, DNSMOS and real-time factor.
     """
     from voiceclone.evaluation import EvalConfig, evaluate
     from voiceclone.evaluation.data import DEFAULT_SENTENCES

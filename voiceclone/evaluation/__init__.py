@@ -1,6 +1,6 @@
 """Evaluation harness: judge real speech, copy-synthesis, our clones, a peer TTS or any folder of outputs.
 
-Judges (all offline, loaded once): pocketsphinx WER/CER, GE2E speaker similarity and identification,
+Judges (all offline, loaded once): pocketsphinx WER/CER, Whisper WER, GE2E speaker similarity and identification,
 pYIN pitch distance, DNSMOS. `evaluate(EvalConfig(...))` runs a mode and writes JSON, Markdown and plots.
 """
 

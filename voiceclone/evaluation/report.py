@@ -16,6 +16,7 @@ from voiceclone.evaluation.rate import JUDGE_RATE
 COLUMNS = (
     ("utterances", "utts", "{:d}", 1),
     ("wer", "WER %", "{:.1f}", 100),
+    ("whisper_wer", "Whisper WER %", "{:.1f}", 100),
     ("peer_wer_same_sentences", "peer WER %", "{:.1f}", 100),
     ("cer", "CER %", "{:.1f}", 100),
     ("secs_ref", "SECS ref", "{:.3f}", 1),

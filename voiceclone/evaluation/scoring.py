@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from voiceclone.evaluation.dnsmos import DnsMos
 from voiceclone.evaluation.pitch import median_f0, semitone_distance, voiced_f0
 from voiceclone.evaluation.rate import JUDGE_RATE
 from voiceclone.evaluation.similarity import SpeakerBank, SpeakerEncoderJudge
+from voiceclone.evaluation.whisper import INSTALL_HINT, WhisperRecogniser, missing
 
 JUDGE_LEVEL_DBFS = -20.0
 """Every judge listens at one RMS level, as at one rate (``JUDGE_RATE``). DNSMOS depends on it (benchmarks/dnsmos_level.py measures how much)."""
@@ -27,11 +29,21 @@ def condition(audio: np.ndarray, sample_rate: int, level_dbfs: float = JUDGE_LEV
     return normalise_level(trimmed if len(trimmed) else audio, level_dbfs)
 
 
+def load_whisper() -> WhisperRecogniser | None:
+    """The Whisper judge (on the CPU), or None with one warning when faster-whisper or its model is not installed."""
+    absent = missing()
+    if absent:
+        warnings.warn(f"Whisper WER skipped: {', '.join(absent)} not installed; run: {INSTALL_HINT}", stacklevel=2)
+        return None
+    return WhisperRecogniser()
+
+
 class Judges:
-    """All judges, loaded once: pocketsphinx ASR, the GE2E speaker encoder and DNSMOS."""
+    """All judges, loaded once: pocketsphinx and Whisper ASR, the GE2E speaker encoder and DNSMOS."""
 
     def __init__(self, device: str = "auto") -> None:
         self.asr = Recogniser()
+        self.whisper = load_whisper()
         self.speaker = SpeakerEncoderJudge(device)
         self.mos = DnsMos()
 
@@ -57,6 +69,7 @@ class Candidate:
 @dataclass
 class _AudioScores:
     hypothesis: str
+    whisper_hypothesis: str | None
     embedding: np.ndarray
     f0_hz: float | None
     mos: dict[str, float]
@@ -90,6 +103,7 @@ class Scorer:
         probe = heard if candidate.probe is None else candidate.probe
         scores = _AudioScores(
             hypothesis=self.judges.asr.transcribe(heard),
+            whisper_hypothesis=self.judges.whisper.transcribe(heard) if self.judges.whisper is not None else None,
             embedding=self.judges.speaker.embed([probe])[0],
             f0_hz=median_f0([voiced_f0(probe)]),
             mos=self.judges.mos.score(heard),
@@ -102,6 +116,8 @@ class Scorer:
         """One result row: every per-utterance metric (None where it does not apply)."""
         s = self._audio_scores(candidate)
         counts = error_counts(candidate.text, s.hypothesis) if candidate.text else None
+        whisper = (error_counts(candidate.text, s.whisper_hypothesis)
+                   if candidate.text and s.whisper_hypothesis is not None else None)
         known = candidate.speaker in self.bank.names
         identified = self.bank.identify(s.embedding)
         target_f0 = self.speaker_f0.get(candidate.speaker)
@@ -119,6 +135,10 @@ class Scorer:
             "words": counts.words if counts else None,
             "char_errors": counts.char_errors if counts else None,
             "chars": counts.chars if counts else None,
+            "whisper_hypothesis": s.whisper_hypothesis,
+            "whisper_wer": whisper.wer if whisper else None,
+            "whisper_word_errors": whisper.word_errors if whisper else None,
+            "whisper_words": whisper.words if whisper else None,
             "secs_ref": self.bank.secs_reference(s.embedding, ref) if ref is not None else None,
             "secs_speaker": self.bank.secs_speaker(s.embedding, candidate.speaker, ref) if known else None,
             "identified_as": identified,
@@ -148,7 +168,7 @@ def _ratio(num: list, den: list) -> float | None:
 
 
 def summarise(rows: Sequence[dict]) -> dict[str, dict]:
-    """Aggregates per system: corpus WER/CER (errors over reference words), means of the other metrics."""
+    """Aggregates per system: corpus WER/CER and Whisper WER (errors over reference words), means of the rest."""
     summary = {}
     for system in dict.fromkeys(row["system"] for row in rows):
         part = [row for row in rows if row["system"] == system]
@@ -161,6 +181,7 @@ def summarise(rows: Sequence[dict]) -> dict[str, dict]:
             "speakers": len(set(col["speaker"])),
             "wer": _ratio(col["word_errors"], col["words"]),
             "cer": _ratio(col["char_errors"], col["chars"]),
+            "whisper_wer": _ratio(col["whisper_word_errors"], col["whisper_words"]),
             "wer_utterances": sum(w is not None for w in col["wer"]),
             "secs_ref": _mean(col["secs_ref"]),
             "secs_speaker": _mean(col["secs_speaker"]),
