@@ -38,7 +38,7 @@ class SelectionConfig:
     """How many blends to find and what a kept voice must reach on its probe."""
 
     blends: int = 75
-    candidates: int = 240          # the most candidates probed before giving up
+    candidates: int = 400          # the most candidates probed before giving up (about one in four is kept)
     max_cosine: float = 0.85       # to every voice kept before it
     min_ovrl: float = 3.1          # DNSMOS OVRL (the English packs score 3.11-3.55)
     max_wer: float = 0.45          # pocketsphinx on the probe (25 words; the English packs score 0.20-0.52)
