@@ -157,3 +157,20 @@ def test_prepare_in_process_gives_back_the_callers_threads(tmp_path):
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_shared_metadata_takes_voice_transcripts_from_a_table(data_dir, tmp_path):
+    from recipes.shared_data.metadata import read_transcripts, training_rows
+    from voiceclone.tables import read_tsv as read_table, write_tsv as write_table
+
+    voices = read_table(data_dir / "voices" / "metadata.tsv", ("path", "speaker"))
+    table = tmp_path / "whisper.tsv"
+    write_table(table, ("path", "speaker", "text"),
+                [(str((data_dir / "voices" / row["path"]).resolve()), row["speaker"], f"words of {row['speaker']}")
+                 for row in voices])
+    plain = training_rows(data_dir, tmp_path / "out.tsv")
+    filled = training_rows(data_dir, tmp_path / "out.tsv", read_transcripts(table))
+    assert [r[:2] for r in plain] == [r[:2] for r in filled]  # same utterances, dev speakers still left out
+    changed = [(a, b) for a, b in zip(plain, filled) if a[2] != b[2]]
+    assert changed and all(a[2] == "" and b[2] == f"words of {b[1]}" for a, b in changed)
+    assert len(changed) == sum(1 for r in plain if r[2] == "")
