@@ -61,13 +61,35 @@ def test_a_blend_is_the_weighted_sum_of_its_packs():
     assert style.dtype == np.float32 and np.allclose(style, 2.5)
 
 
+def test_a_warp_scales_pitch_and_keeps_the_tempo():
+    from recipes.many_voices.kokoro import KOKORO_RATE, KokoroSpeaker
+
+    class Tone(KokoroSpeaker):
+        def __init__(self):
+            pass
+
+        def say(self, text, style, lang, speed=1.0):  # 1 s of 200 Hz at tempo 1, longer when slower
+            t = np.arange(int(KOKORO_RATE / speed)) / KOKORO_RATE
+            return np.sin(2 * np.pi * 200 * t).astype(np.float32)
+
+    recipe = VoiceRecipe("w", ("a",), (1.0,), "en-us", warp=1.1)
+    audio = Tone().speak(recipe, None, "x", 16000)
+    assert len(audio) == pytest.approx(16000, rel=0.01)  # the tempo is kept
+    spectrum = np.abs(np.fft.rfft(audio))
+    assert np.argmax(spectrum) * 16000 / len(audio) == pytest.approx(220, abs=2)  # the pitch is 10% up
+
+
 def test_candidates_are_seeded_and_never_use_held_out_packs():
     packs = {name: np.zeros(STYLE_SHAPE, np.float32) for name in NAMES}
-    config = SelectionConfig(candidates=40, heldout_packs=("am_puck",))
+    config = SelectionConfig(blends_probed=30, candidates=40, heldout_packs=("am_puck",))
     first, again = candidate_blends(packs, config), candidate_blends(packs, config)
     assert first == again and len(first) == 40
     assert all("am_puck" not in c.packs and "jf_alpha" not in c.packs for c in first)
     assert all(abs(sum(c.weights) - 1) < 0.01 and min(c.weights) >= 0.1 for c in first)
+    warped = [c for c in first if c.warp != 1.0]
+    assert len(warped) == 40 - 30 - 1  # after the one accent pack and the 30 blends
+    assert all(len(c.packs) == 1 and (0.88 <= c.warp <= 0.94 or 1.06 <= c.warp <= 1.12) for c in warped)
+    assert candidate_blends(packs, SelectionConfig(blends_probed=30, candidates=50, heldout_packs=("am_puck",)))[:40] == first  # a higher cap extends the list
 
 
 def test_sentence_pool_keeps_sentences_that_read_as_written(tmp_path):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soxr
 
 from voiceclone.atomic import atomic_write
 from voiceclone.errors import VoiceCloneError
@@ -95,12 +96,17 @@ def english_packs(packs: dict[str, np.ndarray]) -> list[str]:
 
 @dataclass(frozen=True)
 class VoiceRecipe:
-    """A synthetic voice: packs and their weights (summing to 1), and the English variety it speaks."""
+    """A synthetic voice: packs and their weights (summing to 1), the English variety it speaks, and a warp.
+
+    ``warp`` scales pitch and formants together (a vocal tract a little shorter or longer): the model
+    speaks ``warp`` times slower and the result is played ``warp`` times faster, so the tempo is kept.
+    """
 
     name: str
     packs: tuple[str, ...]
     weights: tuple[float, ...]
     lang: str  # "en-us" or "en-gb": which espeak-ng phoneme set the text is read with
+    warp: float = 1.0
 
     def style(self, packs: dict[str, np.ndarray]) -> np.ndarray:
         """The blended style table, float32 [510, 1, 256]."""
@@ -108,7 +114,8 @@ class VoiceRecipe:
         return np.asarray(table, dtype=np.float32)
 
     def describe(self) -> str:
-        return " + ".join(f"{w:.2f} {p}" for p, w in zip(self.packs, self.weights))
+        mix = " + ".join(f"{w:.2f} {p}" for p, w in zip(self.packs, self.weights))
+        return mix if self.warp == 1.0 else f"{mix}, warp {self.warp:.3f}"
 
 
 def pack_lang(name: str) -> str:
@@ -144,3 +151,8 @@ class KokoroSpeaker:
         audio, rate = self._kokoro.create(text, voice=style, speed=speed, lang=lang)
         assert rate == KOKORO_RATE
         return np.asarray(audio, dtype=np.float32)
+
+    def speak(self, recipe: VoiceRecipe, style: np.ndarray, text: str, rate: int, tempo: float = 1.0) -> np.ndarray:
+        """``text`` in the voice of ``recipe`` (its style table given), resampled to ``rate``."""
+        audio = self.say(text, style, recipe.lang, tempo / recipe.warp)
+        return soxr.resample(audio, KOKORO_RATE * recipe.warp, rate).astype(np.float32)

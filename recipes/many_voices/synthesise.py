@@ -28,10 +28,9 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import soxr
 from tqdm import tqdm
 
-from recipes.many_voices.kokoro import KOKORO_RATE, LEFT_OUT_PACKS, KokoroSpeaker, read_voice_packs
+from recipes.many_voices.kokoro import LEFT_OUT_PACKS, KokoroSpeaker, read_voice_packs
 from recipes.many_voices.voices import ProbeJudge, SelectionConfig, VoiceEntry, select_voices
 from voiceclone.atomic import atomic_write
 from voiceclone.errors import VoiceCloneError
@@ -119,8 +118,7 @@ def speak_voice(speaker: KokoroSpeaker, packs: dict, entry: VoiceEntry, pool: li
     n = done.next_index
     while done.seconds < target_seconds:
         text = pool[order[n % len(order)]]
-        audio = speaker.say(text, style, entry.recipe.lang, speed)
-        audio = soxr.resample(audio, KOKORO_RATE, OUTPUT_RATE).astype(np.float32)
+        audio = speaker.speak(entry.recipe, style, text, OUTPUT_RATE, speed)
         if len(audio) > OUTPUT_RATE // 2:
             done.append(n, np.clip(audio, -1.0, 1.0), text)
             progress.update(len(audio) / OUTPUT_RATE / 60)

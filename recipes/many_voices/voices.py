@@ -15,10 +15,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-import soxr
 from tqdm import tqdm
 
-from recipes.many_voices.kokoro import KOKORO_RATE, KokoroSpeaker, VoiceRecipe, english_packs, pack_lang
+from recipes.many_voices.kokoro import KokoroSpeaker, VoiceRecipe, english_packs, pack_lang
 from voiceclone.atomic import atomic_write
 from voiceclone.evaluation.rate import JUDGE_RATE
 
@@ -38,7 +37,8 @@ class SelectionConfig:
     """How many blends to find and what a kept voice must reach on its probe."""
 
     blends: int = 75
-    candidates: int = 400          # the most candidates probed before giving up (about one in four is kept)
+    blends_probed: int = 160       # blend candidates probed before warped packs are tried
+    candidates: int = 480          # the most candidates probed before giving up
     max_cosine: float = 0.85       # to every voice kept before it
     min_ovrl: float = 3.1          # DNSMOS OVRL (the English packs score 3.11-3.55)
     max_wer: float = 0.45          # pocketsphinx on the probe (25 words; the English packs score 0.20-0.52)
@@ -52,7 +52,7 @@ class VoiceEntry:
     """A chosen voice: its recipe, whether it trains or is held out, and its probe's scores."""
 
     recipe: VoiceRecipe
-    kind: str   # "pack" (one pack alone, an English one or an accent pack reading English) or "blend"
+    kind: str   # "pack" (one pack as it is: an English one, or an accent pack reading English) or "blend" (mixed or warped)
     split: str  # "train" or "heldout"
     ovrl: float
     wer: float
@@ -67,26 +67,35 @@ class VoiceEntry:
     @classmethod
     def from_json(cls, row: dict) -> "VoiceEntry":
         recipe = row.pop("recipe")
-        recipe = VoiceRecipe(recipe["name"], tuple(recipe["packs"]), tuple(recipe["weights"]), recipe["lang"])
+        recipe = VoiceRecipe(recipe["name"], tuple(recipe["packs"]), tuple(recipe["weights"]), recipe["lang"],
+                             recipe.get("warp", 1.0))
         return cls(recipe=recipe, **row)
 
 
 def candidate_blends(packs: dict[str, np.ndarray], config: SelectionConfig) -> list[VoiceRecipe]:
-    """Seeded candidates: each accent pack alone, then blends of two or three packs (training and accent packs).
+    """Seeded candidates: each accent pack alone, blends of two or three packs, then single packs warped.
 
     Blend weights are drawn near even (Dirichlet 3): a blend led by one pack sounds like that pack.
+    Blends of many voices drift towards one average voice, so after ``config.blends_probed`` blends
+    the candidates are single packs with pitch and formants warped by 6-12% up or down.
     """
     rng = np.random.default_rng(config.seed)
     accents = [p for p in ACCENT_PACKS if p in packs]
     pool = [p for p in english_packs(packs) if p not in config.heldout_packs] + accents
     out = [VoiceRecipe(f"kokoro_{p}", (p,), (1.0,), "en-us") for p in accents]
-    while len(out) < config.candidates:
+    while len(out) < len(accents) + config.blends_probed:
         k = 2 if rng.random() < 0.5 else 3
         chosen = tuple(str(p) for p in rng.choice(pool, size=k, replace=False))
         weights = np.maximum(rng.dirichlet(np.full(k, 3.0)), 0.15)  # no pack a trace
         weights = tuple(round(float(w), 3) for w in weights / weights.sum())
         lead = chosen[int(np.argmax(weights))]
         out.append(VoiceRecipe(f"kokoro_mix{len(out):03d}", chosen, weights, pack_lang(lead)))
+    warp_rng = np.random.default_rng([config.seed, 1])
+    while len(out) < config.candidates:
+        pack = str(warp_rng.choice(pool))
+        warp = float(warp_rng.uniform(1.06, 1.12) if warp_rng.random() < 0.5 else warp_rng.uniform(0.88, 0.94))
+        lang = "en-us" if pack in accents else pack_lang(pack)
+        out.append(VoiceRecipe(f"kokoro_warp{len(out):03d}", (pack,), (1.0,), lang, round(warp, 3)))
     return out
 
 
@@ -109,7 +118,7 @@ class ProbeJudge:
     def speak(self, recipe: VoiceRecipe) -> list[np.ndarray]:
         """The probe sentences in the voice, at the judges' 16 kHz."""
         style = recipe.style(self.packs)
-        return [soxr.resample(self.speaker.say(t, style, recipe.lang), KOKORO_RATE, JUDGE_RATE) for t in PROBE_TEXTS]
+        return [self.speaker.speak(recipe, style, t, JUDGE_RATE) for t in PROBE_TEXTS]
 
     def embedding(self, clips: list[np.ndarray]) -> list[float]:
         return self.ge2e.embed([np.concatenate(clips).astype(np.float32)])[0].tolist()
@@ -214,7 +223,7 @@ def select_voices(judge: ProbeJudge, config: SelectionConfig, probe_cache: Path)
             continue
         found += 1
         split = "heldout" if found % config.heldout_every == 0 else "train"
-        kind = "pack" if len(recipe.packs) == 1 else "blend"
+        kind = "pack" if len(recipe.packs) == 1 and recipe.warp == 1.0 else "blend"
         kept.append(VoiceEntry(recipe, kind, split, row["ovrl"], row["wer"], near, cos))
         names.append(recipe.name)
         embeddings.append(embedding)
