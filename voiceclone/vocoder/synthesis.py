@@ -1,7 +1,8 @@
-"""Mel -> waveform with HiFi-GAN, in overlapping chunks so memory stays flat and output can stream.
+"""Mel -> waveform with either vocoder (HiFi-GAN or the fast one), in overlapping chunks so memory
+stays flat and output can stream.
 
-Each chunk is vocoded with ``context`` extra frames on each side (at least the generator's
-receptive field) and cropped, so the pieces join into exactly the whole-utterance waveform.
+Each chunk is vocoded with ``context`` extra frames on each side (at least the receptive field its
+config reports) and cropped, so the pieces join into exactly the whole-utterance waveform.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import torch
 
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import mel_spectrogram
-from voiceclone.vocoder.generator import HiFiGANGenerator
+from voiceclone.vocoder.load import Vocoder
 
 CHUNK_FRAMES = 512
 """Frames vocoded per step (about 6 s): long enough that the context overhead is small."""
@@ -21,7 +22,7 @@ CHUNK_FRAMES = 512
 MelInput = np.ndarray | torch.Tensor
 
 
-def vocode(generator: HiFiGANGenerator, mel: MelInput, chunk_frames: int = CHUNK_FRAMES,
+def vocode(generator: Vocoder, mel: MelInput, chunk_frames: int = CHUNK_FRAMES,
            on_piece: Callable[[int], object] | None = None) -> np.ndarray:
     """Waveform (float32, ``frames * hop_length`` samples) for a (num_mels, frames) log-mel.
 
@@ -36,7 +37,7 @@ def vocode(generator: HiFiGANGenerator, mel: MelInput, chunk_frames: int = CHUNK
 
 
 def vocode_stream(
-    generator: HiFiGANGenerator,
+    generator: Vocoder,
     mel: MelInput | Iterable[MelInput],
     chunk_frames: int = CHUNK_FRAMES,
     context: int | None = None,
@@ -80,14 +81,14 @@ def _as_tensor(mel: MelInput, num_mels: int, like: torch.Tensor) -> torch.Tensor
 
 
 @torch.inference_mode()
-def _synthesise(generator: HiFiGANGenerator, mel: torch.Tensor, start: int, frames: int) -> np.ndarray:
+def _synthesise(generator: Vocoder, mel: torch.Tensor, start: int, frames: int) -> np.ndarray:
     """Vocode ``mel`` (with its context) and keep the samples of frames ``start .. start + frames``."""
     hop = generator.config.hop_length
     audio = generator(mel.unsqueeze(0))[0, 0, start * hop:(start + frames) * hop]
     return audio.float().cpu().numpy()
 
 
-def copy_synthesis(generator: HiFiGANGenerator, audio: np.ndarray,
+def copy_synthesis(generator: Vocoder, audio: np.ndarray,
                    on_piece: Callable[[int], object] | None = None) -> np.ndarray:
     """Analyse ``audio`` (at the vocoder's rate) with the vocoder's own mel analysis and vocode it back
     (the vocoder's upper bound).

@@ -1,0 +1,1 @@
+"""The fast vocoder's training recipe (distillation from the shipped HiFi-GAN)."""
