@@ -15,7 +15,7 @@ from voiceclone.errors import VoiceCloneError
 from voiceclone.vocoder import FastVocoder, FastVocoderConfig, load_vocoder, vocode, vocode_stream
 from voiceclone.vocoder import fast_weights
 from voiceclone.vocoder.fast_weights import load_fast_vocoder, save_fast_vocoder
-from voiceclone.vocoder.istft import istft, stft
+from voiceclone.vocoder.istft import frame_spectrum, istft, stft
 
 TINY = FastVocoderConfig(dim=16, intermediate_dim=32, layers=2)
 
@@ -112,6 +112,32 @@ def test_cli_and_api_refuse_the_unshipped_fast_vocoder(tmp_path) -> None:
     with pytest.raises(VoiceCloneError, match="not trained and shipped yet"):
         VoiceCloner(device="cpu", vocoder="fast")
     assert "--vocoder" in CliRunner().invoke(app, ["speak", "--help"]).output
+
+
+def test_segments_line_up_with_the_whole_files_frames() -> None:
+    """A segment's mel frames, audio and teacher STFT frames are the same frames of the whole file."""
+    from recipes.vocoder.data import Item, draw_batch
+
+    frames = 60
+    audio = np.random.default_rng(1).standard_normal(frames * 256).astype(np.float32)
+    mel = np.tile(np.arange(frames, dtype=np.float32), (80, 1))  # each frame holds its own index
+
+    class Stub:
+        def __len__(self) -> int:
+            return 1
+
+        def item(self, index: int) -> Item:
+            return Item(audio, mel, teacher=audio)
+
+    batch = draw_batch(Stub(), np.random.default_rng(0), 4, 16, 1024)
+    whole = stft(torch.from_numpy(audio)[None], 1024, 256)[0]
+    teacher = frame_spectrum(batch["teacher"], 1024, 256)
+    starts = [int(m[0, 0]) for m in batch["mel"]]
+    assert len(set(starts)) > 1
+    for i, start in enumerate(starts):
+        np.testing.assert_array_equal(batch["mel"][i, 0].numpy(), np.arange(start, start + 16))
+        np.testing.assert_array_equal(batch["audio"][i, 0].numpy(), audio[start * 256:(start + 16) * 256])
+        torch.testing.assert_close(teacher[i], whole[:, start:start + 16], atol=1e-5, rtol=0)
 
 
 def test_recipe_trains_logs_and_resumes(tmp_path) -> None:
