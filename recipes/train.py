@@ -357,7 +357,12 @@ def main(argv: list[str] | None = None) -> None:
     dtype = autocast_dtype(cfg_run.precision, device)
     torch.manual_seed(cfg_run.seed + rank)
     preps = [Path(p) for p in cfg_run.prep]
-    text_split = Split.load_all([prep / "text.npz" for prep in preps])
+    for prep in preps:  # a folder may hold only one of the two splits, never neither
+        if not (prep / "voices.npz").is_file():
+            Split.load(prep / "text.npz")
+    text_split = Split.load_all([prep / "text.npz" for prep in preps], optional=True)
+    if not len(text_split):
+        raise VoiceCloneError(f"{', '.join(map(str, preps))}: not a prepared folder with transcribed speech (no text.npz)")
     voice_split = Split.load_all([prep / "voices.npz" for prep in preps], optional=True)
     init = Path(cfg_run.init) if cfg_run.init else None
     cfg = AcousticConfig(n_symbols=len(DEFAULT_TABLE), **run_statistics(run / "state.pt", init, [text_split, voice_split]))

@@ -100,6 +100,12 @@ def test_init_from_an_exported_checkpoint_folder_and_from_several_prepared_folde
     assert fresh.returncode == 0, fresh.stderr[-2000:]
     assert np.log(120.0) + 0.05 < _statistics(tmp_path / "e")["logf0_mean"] < np.log(156.0) - 0.05
 
+    (other / "text.npz").unlink()  # a folder of untranscribed speech only adds to the auto-encoding path
+    voices_only = _train([first, other], tmp_path / "f", 1)
+    assert voices_only.returncode == 0 and "6 transcribed, 12 voice items" in voices_only.stdout, voices_only.stderr[-2000:]
+    alone = _train(other, tmp_path / "g", 1)
+    assert alone.returncode == 1 and "no text.npz" in alone.stderr
+
 
 def test_warp_scales_every_frequency_and_shortens_by_its_factor() -> None:
     sr = 22050
