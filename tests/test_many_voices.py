@@ -88,7 +88,7 @@ def test_candidates_are_seeded_and_never_use_held_out_packs():
     assert all(abs(sum(c.weights) - 1) < 0.01 and min(c.weights) >= 0.1 for c in first)
     warped = [c for c in first if c.warp != 1.0]
     assert len(warped) == 40 - 30 - 1  # after the one accent pack and the 30 blends
-    assert all(len(c.packs) == 1 and (0.88 <= c.warp <= 0.94 or 1.06 <= c.warp <= 1.12) for c in warped)
+    assert all(len(c.packs) == 1 and (0.82 <= c.warp <= 0.88 or 1.12 <= c.warp <= 1.18) for c in warped)
     assert candidate_blends(packs, SelectionConfig(blends_probed=30, candidates=50, heldout_packs=("am_puck",)))[:40] == first  # a higher cap extends the list
 
 
