@@ -133,6 +133,10 @@ def test_bad_configuration_is_a_clear_error(tmp_path, refs_table):
     (tmp_path / "broken.json").write_text("{not json")
     with pytest.raises(VoiceCloneError, match="not a results.json"):
         evaluate(EvalConfig(mode="clone", out=tmp_path, refs=refs_table, peer_results=tmp_path / "broken.json"))
+    with pytest.raises(VoiceCloneError, match="no-such-run"):  # the system is built from the checkpoint asked for
+        evaluate(EvalConfig(mode="clone", out=tmp_path / "c", refs=refs_table, checkpoint=tmp_path / "no-such-run"))
+    with pytest.raises(VoiceCloneError, match="not trained and shipped yet"):
+        evaluate(EvalConfig(mode="copy", out=tmp_path / "v", refs=refs_table, vocoder="fast"))
 
 
 def test_cli_reports_a_bad_table_in_one_line(tmp_path):

@@ -180,7 +180,8 @@ def eval_(
     seed: Annotated[int, typer.Option("--seed", help="Seed for voice and sentence selection and for synthesis.")] = 0,
     device: DeviceOption = "auto",
     precision: PrecisionOption = "auto",
-    vocoder: Annotated[str, typer.Option("--vocoder", help="hifigan (the default). fast is refused: it is not shipped yet, and the evaluation runner does not take a vocoder choice yet.")] = "hifigan",
+    vocoder: VocoderOption = "hifigan",
+    checkpoint: Annotated[Optional[Path], typer.Option("--checkpoint", help="clone mode: an acoustic-model checkpoint folder (an export of a training run) instead of the shipped one.")] = None,
     save_audio: Annotated[bool, typer.Option("--save-audio", help="Also keep every output as out/audio/<key>.wav, with a dir-mode table.")] = False,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the SECS and mel spectrogram PNGs.")] = True,
     progress: Annotated[bool, typer.Option("--progress/--quiet", help="Show a progress bar.")] = True,
@@ -198,12 +199,10 @@ def eval_(
     from voiceclone.vocoder.load import check_vocoder
 
     check_vocoder(vocoder)
-    if vocoder != "hifigan":
-        raise VoiceCloneError(f"eval --vocoder {vocoder}: the evaluation runner does not take a vocoder choice yet")
     result = evaluate(EvalConfig(mode=mode, out=out, refs=refs, sentences=sentences or DEFAULT_SENTENCES,
                                  outputs=outputs, system=system, limit=limit, sentences_per_voice=sentences_per_voice,
-                                 seed=seed, device=device, precision=precision, save_audio=save_audio, plots=plots,
-                                 progress=progress, peer_results=peer_results))
+                                 seed=seed, device=device, precision=precision, checkpoint=checkpoint, vocoder=vocoder,
+                                 save_audio=save_audio, plots=plots, progress=progress, peer_results=peer_results))
     typer.echo(markdown_table(result["summary"]), nl=False)
     typer.echo(f"written to {out}/ (results.json, summary.md{', plots' if plots else ''})")
 

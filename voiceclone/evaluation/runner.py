@@ -27,19 +27,35 @@ Synthesise = Callable[[str, Path], tuple[np.ndarray, int]]
 
 
 @dataclass(frozen=True)
+class SystemOptions:
+    """What a system under test is built with: device ('auto', 'cpu', 'cuda'), vocoder precision ('auto',
+    'fp32', 'bf16'), acoustic checkpoint folder (None: the shipped one) and vocoder ('hifigan', 'fast')."""
+
+    device: str = "auto"
+    precision: str = "auto"
+    checkpoint: Path | None = None
+    vocoder: str = "hifigan"
+
+
+@dataclass(frozen=True)
 class System:
     """A synthesiser that can be evaluated by name."""
 
-    load: Callable[[str, str], Synthesise]
-    """Builds the synthesise callable on a device ('auto', 'cpu', 'cuda') at a vocoder precision ('auto', 'fp32', 'bf16')."""
+    load: Callable[[SystemOptions], Synthesise]
+    """Builds the synthesise callable."""
     clones: bool = True
     """False for systems whose output ignores the reference: each sentence is then rendered once."""
 
 
-def _load_voiceclone(device: str, precision: str) -> Synthesise:
+def _cloner(options: SystemOptions):
     from voiceclone.pipeline import VoiceCloner
 
-    cloner = VoiceCloner(device=device, precision=precision)
+    return VoiceCloner(device=options.device, precision=options.precision, checkpoint=options.checkpoint,
+                       vocoder=options.vocoder)
+
+
+def _load_voiceclone(options: SystemOptions) -> Synthesise:
+    cloner = _cloner(options)
     voices: dict[Path, object] = {}
 
     def synthesise(text: str, reference: Path) -> tuple[np.ndarray, int]:
@@ -50,25 +66,23 @@ def _load_voiceclone(device: str, precision: str) -> Synthesise:
     return synthesise
 
 
-def _load_voiceclone_fixed(device: str, precision: str) -> Synthesise:
+def _load_voiceclone_fixed(options: SystemOptions) -> Synthesise:
     """Our model told to speak in its built-in voice whatever the reference: what 'no cloning' scores."""
-    from voiceclone.pipeline import VoiceCloner
-
-    cloner = VoiceCloner(device=device, precision=precision)
+    cloner = _cloner(options)
     voice = cloner.default_voice()
     return lambda text, reference: cloner.speak(text, voice)
 
 
-def _load_band_statistics_baseline(device: str, precision: str) -> Synthesise:
+def _load_band_statistics_baseline(options: SystemOptions) -> Synthesise:
     """The training-free cloning baseline: the built-in voice's log-mel, each band shifted and scaled to
     the reference's speech-frame mean and std, then vocoded (no conditioning on the reference, no frame matching)."""
     from voiceclone.delivery import finish
     from voiceclone.features import VOCODER_MEL, mel_spectrogram
     from voiceclone.features.bands import band_statistics, match_band_statistics
-    from voiceclone.pipeline import SAMPLE_RATE, SpeakOptions, VoiceCloner
+    from voiceclone.pipeline import SAMPLE_RATE, SpeakOptions
     from voiceclone.vocoder import vocode
 
-    cloner = VoiceCloner(device=device, precision=precision)
+    cloner = _cloner(options)
     voice = cloner.default_voice()
     references: dict[Path, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -83,7 +97,7 @@ def _load_band_statistics_baseline(device: str, precision: str) -> Synthesise:
     return synthesise
 
 
-def _load_piper(device: str, precision: str) -> Synthesise:
+def _load_piper(options: SystemOptions) -> Synthesise:
     from voiceclone.evaluation.peer import PiperPeer
 
     peer = PiperPeer()
@@ -114,6 +128,8 @@ class EvalConfig:
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"
+    checkpoint: Path | None = None
+    vocoder: str = "hifigan"
     save_audio: bool = False
     plots: bool = True
     examples: int = 3
@@ -155,18 +171,19 @@ def real_candidates(refs: Sequence[Reference], audio16k: Sequence[np.ndarray]) -
                         probe=audio[len(audio) // 2:])
 
 
-def copy_candidates(refs: Sequence[Reference], device: str, precision: str) -> Iterator[Candidate]:
-    """Each recording's vocoder mel through the HiFi-GAN vocoder: the ceiling any mel-based system can reach."""
+def copy_candidates(refs: Sequence[Reference], device: str, precision: str,
+                    vocoder: str = "hifigan") -> Iterator[Candidate]:
+    """Each recording's vocoder mel through the vocoder: the ceiling any mel-based system can reach."""
     from voiceclone.vocoder import copy_synthesis, load_vocoder
 
-    generator = load_vocoder(device, precision)
+    generator = load_vocoder(device, precision, vocoder)
     rate = generator.config.sampling_rate
     for i, ref in enumerate(refs):
         wav = load_audio(ref.path, rate)
         start = time.perf_counter()
         audio = copy_synthesis(generator, wav)
         elapsed = time.perf_counter() - start
-        yield Candidate("copy-hifigan", f"copy/{i:03d}_{_slug(ref.speaker)}", ref.speaker, ref.text, i,
+        yield Candidate(f"copy-{vocoder}", f"copy/{i:03d}_{_slug(ref.speaker)}", ref.speaker, ref.text, i,
                         audio, rate, elapsed)
 
 
@@ -268,16 +285,17 @@ def evaluate(config: EvalConfig, judges: Judges | None = None, synthesise: Synth
     if config.mode == "real":
         candidates, total = real_candidates(refs, loaded), len(refs)
     elif config.mode == "copy":
-        candidates, total = copy_candidates(refs, config.device, config.precision), len(refs)
+        candidates, total = copy_candidates(refs, config.device, config.precision, config.vocoder), len(refs)
     elif config.mode == "dir":
         items = read_rendered(config.outputs)
         candidates, total = dir_candidates(items, config.outputs, [r.path for r in refs]), len(items)
     else:
         name = PEER_SYSTEM if config.mode == "peer" else config.system
-        system = SYSTEMS[name] if synthesise is None else System(lambda device, precision: synthesise)
+        system = SYSTEMS[name] if synthesise is None else System(lambda options: synthesise)
         sentences = read_sentences(config.sentences)
         assignment = assign_sentences(len(refs), len(sentences), config.sentences_per_voice, config.seed)
-        candidates = synthesis_candidates(name, system.load(config.device, config.precision), system.clones, refs, sentences,
+        options = SystemOptions(config.device, config.precision, config.checkpoint, config.vocoder)
+        candidates = synthesis_candidates(name, system.load(options), system.clones, refs, sentences,
                                           assignment, config.seed, skipped)
         total = sum(len(a) for a in assignment)
 
