@@ -166,3 +166,13 @@ def test_recipe_trains_logs_and_resumes(tmp_path) -> None:
     assert torch.load(run / "state.pt", weights_only=True)["step"] == 3
     assert len(list((run / "teacher").glob("*.npz"))) == 2
     assert load_fast_vocoder(tmp_path / "exported").config.dim == 16
+
+
+def test_the_training_files_leave_the_development_speakers_out(data_dir):
+    from recipes.vocoder.data import list_audio
+    from voiceclone.references import dev_split
+
+    files = {path.resolve() for path in list_audio(data_dir)}
+    held = dev_split(data_dir)
+    assert files and not any(ref.path.resolve() in files for ref in held)
+    assert len(files) == 1260 + 251 - len(held)

@@ -17,6 +17,7 @@ from recipes.corpora import read_metadata_tsv
 from voiceclone.audio import load_audio
 from voiceclone.errors import VoiceCloneError
 from voiceclone.features import VOCODER_MEL, mel_spectrogram
+from voiceclone.references import dev_split
 from voiceclone.vocoder import Vocoder, vocode
 from voiceclone.vocoder.istft import same_pad
 
@@ -29,10 +30,12 @@ SILENT_LOG_MEL = float(np.log(VOCODER_MEL.log_floor))
 
 
 def list_audio(data: Path, max_files: int = 0) -> list[Path]:
-    """Audio files listed in ``data/<subset>/metadata.tsv`` for every subset that has one (the first
-    ``max_files`` if above 0); a VoiceCloneError when there are none."""
+    """Audio files listed in ``data/<subset>/metadata.tsv`` for every subset that has one, less the
+    development speakers (``voiceclone.references.dev_split``: the voices clones are judged on), the
+    first ``max_files`` if above 0; a VoiceCloneError when there are none."""
     tables = [data / subset / "metadata.tsv" for subset in SUBSETS if (data / subset / "metadata.tsv").is_file()]
-    files = [u.path for table in tables for u in read_metadata_tsv(table).utterances]
+    held = {ref.speaker for ref in dev_split(data)} if len(tables) == len(SUBSETS) else set()
+    files = [u.path for table in tables for u in read_metadata_tsv(table).utterances if u.speaker not in held]
     if not files:
         raise VoiceCloneError(f"{data}: no audio listed in {' or '.join(f'{s}/metadata.tsv' for s in SUBSETS)}")
     return files[:max_files] if max_files > 0 else files
