@@ -200,3 +200,17 @@ def test_tables_out_folder_and_sentences_are_checked_with_clear_errors(tmp_path,
         evaluate(EvalConfig(mode="real", out=afile, refs=refs_table))
     with pytest.raises(VoiceCloneError, match="not a writable folder"):
         evaluate(EvalConfig(mode="real", out=afile / "run", refs=refs_table))
+
+
+def test_the_unmatched_system_is_the_model_alone_in_the_reference_voice(tts_rows):
+    import numpy as np
+
+    from voiceclone.evaluation.runner import SYSTEMS, SystemOptions
+
+    reference = Path(next(r for r in tts_rows if r["speaker"] == "vctk_p225")["path"])
+    options = SystemOptions(device="cpu")
+    raw, rate = SYSTEMS["voiceclone-unmatched"].load(options)("A short test sentence.", reference)
+    matched, _ = SYSTEMS["voiceclone"].load(options)("A short test sentence.", reference)
+    assert rate == 22050 and 0.8 < len(raw) / rate < 4.0
+    assert len(raw) == len(matched)  # the same timing; only the matching steps differ
+    assert not np.allclose(raw, matched, atol=1e-3)

@@ -97,6 +97,37 @@ def _load_band_statistics_baseline(options: SystemOptions) -> Synthesise:
     return synthesise
 
 
+def _load_voiceclone_unmatched(options: SystemOptions) -> Synthesise:
+    """The acoustic model alone: its log-mel in the reference's d-vector and pitch register, timed as the
+    built-in voice (as synthesis times every voice), vocoded with no matching step (no detail restored, no
+    band statistics, no frame matching)."""
+    import torch
+
+    from voiceclone.delivery import finish
+    from voiceclone.pipeline import SAMPLE_RATE
+    from voiceclone.vocoder import vocode
+
+    cloner = _cloner(options)
+    builtin = cloner.speaker_tensor(cloner.default_voice())
+    voices: dict[Path, object] = {}
+
+    def synthesise(text: str, reference: Path) -> tuple[np.ndarray, int]:
+        if reference not in voices:
+            voices[reference] = cloner.voice(reference)
+        voice = voices[reference]
+        mean = torch.tensor([voice.logf0_mean], dtype=torch.float32, device=cloner.device)
+        std = torch.tensor([voice.logf0_std], dtype=torch.float32, device=cloner.device)
+        with torch.inference_mode():
+            mels = [cloner.model.infer(ids, cloner.speaker_tensor(voice), mean, std, timing_speaker=builtin).mel[0]
+                    for ids in cloner.phoneme_ids(text)]
+        mel = torch.cat(mels, dim=-1).float().cpu().numpy()
+        out = finish(vocode(cloner.vocoder, mel), SAMPLE_RATE, model_id="voiceclone-unmatched",
+                     sources_sha256=[], watermark=True, level_dbfs=None)
+        return out.audio, out.sample_rate
+
+    return synthesise
+
+
 def _load_piper(options: SystemOptions) -> Synthesise:
     from voiceclone.evaluation.peer import PiperPeer
 
@@ -107,6 +138,7 @@ def _load_piper(options: SystemOptions) -> Synthesise:
 SYSTEMS: dict[str, System] = {
     "voiceclone": System(_load_voiceclone),
     "voiceclone-fixed-voice": System(_load_voiceclone_fixed),
+    "voiceclone-unmatched": System(_load_voiceclone_unmatched),
     "band-statistics-baseline": System(_load_band_statistics_baseline),
     PEER_SYSTEM: System(_load_piper, clones=False),
 }
