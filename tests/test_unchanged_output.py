@@ -1,7 +1,8 @@
 """Restructuring must not change what voiceclone says: the samples of a fixed text, in the built-in
-voice and in a fixed cloned voice, through speak, batch and vocode, against those recorded by the
-code before the package was reorganised (tests/data/golden_synthesis.npz, fp32 vocoder on CPU;
-the reference is hibari-tts's bundled voice, tests/data/golden_reference.flac).
+voice and in a fixed cloned voice, through speak, batch and vocode, against those recorded before
+(tests/data/golden_synthesis.npz, fp32 vocoder on CPU; the reference is hibari-tts's bundled voice,
+tests/data/golden_reference.flac). Recorded by the code before the package was reorganised, and
+the speech samples again for the acoustic checkpoint of step 37339.
 
 If an intended change to the sound makes these fail, record them again and say why in the commit.
 """
