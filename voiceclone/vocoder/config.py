@@ -14,8 +14,29 @@ ANALYSIS_KEYS = {"sampling_rate": "sample_rate", "num_mels": "n_mels", "n_fft": 
 """config.json's mel analysis keys and the ``MelConfig`` field each must equal."""
 
 
+class RendersMel:
+    """What any vocoder config tells from the mel analysis it renders (its ``mel`` field)."""
+
+    mel: MelConfig
+
+    @property
+    def sampling_rate(self) -> int:
+        """Output samples per second: the mel analysis's rate."""
+        return self.mel.sample_rate
+
+    @property
+    def num_mels(self) -> int:
+        """Mel bands the vocoder takes."""
+        return self.mel.n_mels
+
+    @property
+    def hop_length(self) -> int:
+        """Output samples per mel frame."""
+        return self.mel.hop_length
+
+
 @dataclass(frozen=True)
-class HiFiGANConfig:
+class HiFiGANConfig(RendersMel):
     """Generator architecture (defaults: HiFi-GAN V1, as the universal checkpoint was trained) and the
     mel analysis it renders: ``mel`` is the one source of the vocoder's sample rate, hop and bands.
 
@@ -44,21 +65,6 @@ class HiFiGANConfig:
                 raise ValueError(f"{key} {raw[key]} in {path} differs from the mel analysis ({field} {getattr(mel, field)})")
         known = {f.name for f in fields(cls)} - {"mel"}
         return cls(**{k: _tuplify(v) for k, v in raw.items() if k in known}, mel=mel)
-
-    @property
-    def sampling_rate(self) -> int:
-        """Output samples per second: the mel analysis's rate."""
-        return self.mel.sample_rate
-
-    @property
-    def num_mels(self) -> int:
-        """Mel bands the generator takes."""
-        return self.mel.n_mels
-
-    @property
-    def hop_length(self) -> int:
-        """Output samples per mel frame (the product of the upsampling rates, checked against the mel hop)."""
-        return self.mel.hop_length
 
     def receptive_field_frames(self) -> int:
         """Mel frames on each side that can influence an output sample (an upper bound).

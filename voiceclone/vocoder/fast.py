@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from voiceclone.features.config import VOCODER_MEL, MelConfig
+from voiceclone.vocoder.config import RendersMel
 from voiceclone.vocoder.istft import istft, reach_frames
 
 MAX_LOG_MAGNITUDE = math.log(100.0)
@@ -20,7 +21,7 @@ MAX_LOG_MAGNITUDE = math.log(100.0)
 
 
 @dataclass(frozen=True)
-class FastVocoderConfig:
+class FastVocoderConfig(RendersMel):
     """Architecture of the fast vocoder and the mel analysis it renders (``mel``: rate, hop, bands).
 
     The head predicts an STFT of ``n_fft`` points at the mel's hop; output is ``frames * hop`` samples.
@@ -38,21 +39,6 @@ class FastVocoderConfig:
         if self.kernel_size % 2 == 0 or self.n_fft < self.mel.hop_length:
             raise ValueError(f"the kernel size ({self.kernel_size}) must be odd and n_fft ({self.n_fft}) at least "
                              f"the hop ({self.mel.hop_length})")
-
-    @property
-    def sampling_rate(self) -> int:
-        """Output samples per second: the mel analysis's rate."""
-        return self.mel.sample_rate
-
-    @property
-    def num_mels(self) -> int:
-        """Mel bands the vocoder takes."""
-        return self.mel.n_mels
-
-    @property
-    def hop_length(self) -> int:
-        """Output samples per mel frame."""
-        return self.mel.hop_length
 
     def receptive_field_frames(self) -> int:
         """Mel frames on each side that can influence an output sample (an upper bound): the embedding
