@@ -135,3 +135,42 @@ def test_the_probe_cache_is_keyed_by_recipe_and_survives_a_torn_line(tmp_path):
     assert list(again.rows) == [probe_key(a)] and again.get(a)["ovrl"] == 3.4
     assert again.get(VoiceRecipe("other name", a.packs, a.weights, "en-us"))["ovrl"] == 3.4
     assert len(path.read_text().splitlines()) == 1
+
+
+class FakeJudge:
+    """Every voice a new direction; probes as clear as the ASR judge makes them."""
+
+    def __init__(self, packs, asr, wer):
+        self.packs, self.asr_name, self.wer, self.spoken = packs, asr, wer, 0
+
+    def speak(self, recipe):
+        self.spoken += 1
+        return recipe
+
+    def embedding(self, recipe):
+        from recipes.many_voices.voices import probe_key
+
+        rng = np.random.default_rng(int(hashlib.sha256(probe_key(recipe).encode()).hexdigest()[:8], 16))
+        v = rng.normal(size=256)
+        return (v / np.linalg.norm(v)).tolist()
+
+    def scores(self, recipe):
+        return {"ovrl": 3.5, "wer": 0.0 if len(recipe.packs) == 1 and recipe.warp == 1.0 else self.wer}
+
+
+def test_more_voices_keeps_the_chosen_ones_and_judges_the_rest_again_with_another_asr(tmp_path):
+    from recipes.many_voices.voices import select_voices
+
+    packs = {name: np.zeros(STYLE_SHAPE, np.float32) for name in NAMES}
+    config = SelectionConfig(blends=5, blends_probed=10, candidates=20, heldout_packs=("am_puck",))
+    cache = tmp_path / "probes.jsonl"
+    first = select_voices(FakeJudge(packs, "pocketsphinx", 0.6), config, cache)
+    assert [v.recipe.name for v in first] == ["kokoro_af_heart", "kokoro_am_puck", "kokoro_bf_emma", "kokoro_bm_lewis",
+                                              "kokoro_ef_dora"]  # the packs, and the accent pack alone: blends unclear
+    assert [v.split for v in first] == ["train", "heldout", "train", "train", "train"]
+
+    whisper = FakeJudge(packs, "whisper", 0.1)
+    more = select_voices(whisper, SelectionConfig(**{**config.__dict__, "asr": "whisper", "max_wer": 0.2}), cache, first)
+    assert more[:5] == first and len(more) == 4 + 5  # the English packs, then five voices beyond them
+    assert all(v.kind == "blend" and v.wer == 0.1 for v in more[5:])
+    assert whisper.spoken == 4  # only the new voices were spoken again, to be judged by the new ASR

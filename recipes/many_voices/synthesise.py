@@ -164,6 +164,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--blends", type=int, default=SelectionConfig.blends, help="how many blended voices to find")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model")
     parser.add_argument("--shard", type=_shard, default=(0, 1), help="i/n: speak every n-th voice from the i-th")
+    parser.add_argument("--candidates", type=int, default=SelectionConfig.candidates, help="the most candidates to probe")
+    parser.add_argument("--asr", choices=("pocketsphinx", "whisper"), default=SelectionConfig.asr,
+                        help="the probe's intelligibility judge")
+    parser.add_argument("--max-wer", type=float, default=SelectionConfig.max_wer, help="the probe's highest word error rate")
+    parser.add_argument("--more-voices", action="store_true",
+                        help="keep the voices chosen before and look for more, up to --blends beyond the English packs")
     parser.add_argument("--select-only", action="store_true", help="choose the voices, then stop")
     args = parser.parse_args(argv)
     try:
@@ -176,17 +182,22 @@ def run(args: argparse.Namespace) -> None:
     out, cache = args.out, args.out / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     corpus = CorpusConfig(pack_minutes=args.pack_minutes, blend_minutes=args.blend_minutes)
-    selection = SelectionConfig(blends=args.blends)
+    selection = SelectionConfig(blends=args.blends, candidates=args.candidates, asr=args.asr, max_wer=args.max_wer)
     packs = read_voice_packs(args.voices)
     speaker = KokoroSpeaker(cache, args.threads)
 
     voices_file = out / "voices.json"
+    chosen = None
     if voices_file.is_file():
-        voices = [VoiceEntry.from_json(row) for row in json.loads(voices_file.read_text())["voices"]]
-    else:
-        voices = select_voices(ProbeJudge(speaker, packs), selection, out / "probes.jsonl")
-        record = {"selection": asdict(selection), "left_out_packs": LEFT_OUT_PACKS, "voices": [v.to_json() for v in voices]}
+        record = json.loads(voices_file.read_text())
+        chosen = [VoiceEntry.from_json(row) for row in record["voices"]]
+    if chosen is None or args.more_voices:
+        voices = select_voices(ProbeJudge(speaker, packs, selection.asr), selection, out / "probes.jsonl", chosen)
+        selections = (record.get("selections", [record["selection"]]) if chosen else []) + [asdict(selection)]
+        record = {"selections": selections, "left_out_packs": LEFT_OUT_PACKS, "voices": [v.to_json() for v in voices]}
         atomic_write(voices_file, lambda tmp: Path(tmp).write_text(json.dumps(record, indent=1)))
+    else:
+        voices = chosen
     kinds = {k: sum(v.kind == k for v in voices) for k in ("pack", "blend")}
     print(f"{len(voices)} voices ({kinds['pack']} single packs, {kinds['blend']} blends), "
           f"{sum(v.split == 'heldout' for v in voices)} held out of training")

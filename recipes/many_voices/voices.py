@@ -41,7 +41,8 @@ class SelectionConfig:
     candidates: int = 480          # the most candidates probed before giving up
     max_cosine: float = 0.85       # to every voice kept before it
     min_ovrl: float = 3.1          # DNSMOS OVRL (the English packs score 3.11-3.55)
-    max_wer: float = 0.45          # pocketsphinx on the probe (25 words; the English packs score 0.20-0.52)
+    asr: str = "pocketsphinx"      # the probe's intelligibility judge: "pocketsphinx" or "whisper" (tiny.en)
+    max_wer: float = 0.45          # on the probe (25 words; by pocketsphinx the English packs score 0.20-0.52)
     heldout_packs: tuple[str, ...] = ("af_river", "am_puck", "bm_lewis")
     heldout_every: int = 15        # every 15th kept blend is held out of training
     seed: int = 0
@@ -108,13 +109,17 @@ def probe_key(recipe: VoiceRecipe) -> str:
 class ProbeJudge:
     """Speaks the probe sentences in a voice and scores them; one instance holds the three judges."""
 
-    def __init__(self, speaker: KokoroSpeaker, packs: dict[str, np.ndarray]) -> None:
+    def __init__(self, speaker: KokoroSpeaker, packs: dict[str, np.ndarray], asr: str = "pocketsphinx") -> None:
         from voiceclone.evaluation.asr import Recogniser
         from voiceclone.evaluation.dnsmos import DnsMos
         from voiceclone.evaluation.similarity import SpeakerEncoderJudge
+        from voiceclone.evaluation.whisper import WhisperRecogniser
 
-        self.speaker, self.packs = speaker, packs
-        self.asr, self.mos, self.ge2e = Recogniser(), DnsMos(), SpeakerEncoderJudge("cpu")
+        if asr not in ("pocketsphinx", "whisper"):
+            raise ValueError(f"unknown ASR judge '{asr}': pocketsphinx or whisper")
+        self.speaker, self.packs, self.asr_name = speaker, packs, asr
+        self.asr = Recogniser() if asr == "pocketsphinx" else WhisperRecogniser()
+        self.mos, self.ge2e = DnsMos(), SpeakerEncoderJudge("cpu")
 
     def speak(self, recipe: VoiceRecipe) -> list[np.ndarray]:
         """The probe sentences in the voice, at the judges' 16 kHz."""
@@ -172,11 +177,14 @@ class ProbeCache:
         return self.rows[key]
 
 
-def select_voices(judge: ProbeJudge, config: SelectionConfig, probe_cache: Path) -> list[VoiceEntry]:
+def select_voices(judge: ProbeJudge, config: SelectionConfig, probe_cache: Path,
+                  chosen: list[VoiceEntry] | None = None) -> list[VoiceEntry]:
     """The English packs (all kept) and the candidates that pass, in the order they were found.
 
     A candidate's probe is judged by DNSMOS and ASR only when its embedding is new enough: most
-    candidates are turned away on the embedding alone.
+    candidates are turned away on the embedding alone. ``chosen`` (a selection made before, perhaps
+    with another ASR judge) is kept as it is and added to: its voices count as kept, and the
+    candidates not in it are judged against them, so the voices already spoken stay in the corpus.
     """
     cache = ProbeCache(probe_cache)
     names, embeddings, kept = [], [], []
@@ -188,13 +196,21 @@ def select_voices(judge: ProbeJudge, config: SelectionConfig, probe_cache: Path)
 
     def probed(recipe: VoiceRecipe, full: bool) -> dict:
         row = cache.get(recipe)
-        if row is not None and (not full or row.get("ovrl") is not None):
+        judged = row is not None and row.get("ovrl") is not None and row.get("asr", "pocketsphinx") == judge.asr_name
+        if row is not None and (not full or judged):
             return row
         clips = judge.speak(recipe)
         row = {"name": recipe.name, "embedding": judge.embedding(clips), "ovrl": None, "wer": None}
         if full or nearest(np.asarray(row["embedding"], np.float32))[1] < config.max_cosine:
-            row.update(judge.scores(clips))
+            row.update(judge.scores(clips), asr=judge.asr_name)
         return cache.put(recipe, row)
+
+    if chosen:
+        for entry in chosen:
+            kept.append(entry)
+            names.append(entry.recipe.name)
+            embeddings.append(np.asarray(probed(entry.recipe, full=False)["embedding"], dtype=np.float32))
+        return _add_candidates(judge, config, kept, names, embeddings, nearest, probed)
 
     packs = [VoiceRecipe(f"kokoro_{p}", (p,), (1.0,), pack_lang(p)) for p in english_packs(judge.packs)]
     for recipe in tqdm(packs, desc="probing packs", unit="voice"):
@@ -208,8 +224,17 @@ def select_voices(judge: ProbeJudge, config: SelectionConfig, probe_cache: Path)
         others = [(n, float(e @ own)) for n, e in zip(names, embeddings) if n != entry.recipe.name]
         entry.nearest, entry.cosine = max(others, key=lambda x: x[1])
 
-    found = 0
-    progress = tqdm(candidate_blends(judge.packs, config), desc="probing blends", unit="voice")
+    return _add_candidates(judge, config, kept, names, embeddings, nearest, probed)
+
+
+def _add_candidates(judge: ProbeJudge, config: SelectionConfig, kept: list[VoiceEntry], names: list[str],
+                    embeddings: list[np.ndarray], nearest, probed) -> list[VoiceEntry]:
+    """Candidates in order, each kept when new, natural and clear enough; ``kept`` grows in place."""
+    english = {f"kokoro_{p}" for p in english_packs(judge.packs)}
+    found = sum(entry.recipe.name not in english for entry in kept)
+    done = {probe_key(entry.recipe) for entry in kept}
+    progress = tqdm([c for c in candidate_blends(judge.packs, config) if probe_key(c) not in done],
+                    desc="probing blends", unit="voice")
     for recipe in progress:
         if found >= config.blends:
             break
@@ -218,7 +243,7 @@ def select_voices(judge: ProbeJudge, config: SelectionConfig, probe_cache: Path)
         near, cos = nearest(embedding)
         if cos >= config.max_cosine:
             continue
-        if row["ovrl"] is None:
+        if row["ovrl"] is None or row.get("asr", "pocketsphinx") != judge.asr_name:
             row = probed(recipe, full=True)
         if row["ovrl"] < config.min_ovrl or row["wer"] > config.max_wer:
             continue
