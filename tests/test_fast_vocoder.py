@@ -176,3 +176,18 @@ def test_the_training_files_leave_the_development_speakers_out(data_dir):
     held = dev_split(data_dir)
     assert files and not any(ref.path.resolve() in files for ref in held)
     assert len(files) == 1260 + 251 - len(held)
+
+
+def test_training_in_process_gives_the_caller_its_thread_count_back(tmp_path):
+    import torch
+
+    from recipes.vocoder import train_fast
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with pytest.raises(Exception):  # fails on its data, after taking one thread
+            train_fast.main(["--data", str(tmp_path / "none"), "--run", str(tmp_path / "run"), "--threads", "1"])
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -192,8 +192,17 @@ def write_sample(model: FastVocoder, mel: np.ndarray, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     cfg, export = parse_args(argv)
+    threads = torch.get_num_threads()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    try:
+        train(cfg, export)
+    finally:
+        torch.set_num_threads(threads)  # a caller in the same process (a test session) gets its threads back
+
+
+def train(cfg: FastTrainConfig, export: str | None) -> None:
+    """The run ``cfg`` describes, from its saved state if there is one; then ``export``, if given."""
     device = resolve_device(cfg.device)
     run = Path(cfg.run)
     (run / "samples").mkdir(parents=True, exist_ok=True)
