@@ -32,8 +32,9 @@ from tqdm import tqdm
 
 from recipes.many_voices.kokoro import LEFT_OUT_PACKS, KokoroSpeaker, read_voice_packs
 from recipes.many_voices.voices import ProbeJudge, SelectionConfig, VoiceEntry, select_voices
+from recipes.prepare import parse_shard
 from voiceclone.atomic import atomic_write
-from voiceclone.errors import VoiceCloneError
+from voiceclone.scripts import run_main
 from voiceclone.tables import write_tsv
 
 OUTPUT_RATE = 22050
@@ -143,16 +144,6 @@ def write_tables(out: Path, voices: list[VoiceEntry]) -> dict[str, float]:
     return minutes
 
 
-def _shard(text: str) -> tuple[int, int]:
-    try:
-        i, n = (int(x) for x in text.split("/"))
-    except ValueError:
-        raise argparse.ArgumentTypeError("give the shard as i/n, e.g. 0/2") from None
-    if not 0 <= i < n:
-        raise argparse.ArgumentTypeError("the shard i/n needs 0 <= i < n")
-    return i, n
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n\n", 1)[1])
@@ -163,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--blend-minutes", type=float, default=CorpusConfig.blend_minutes)
     parser.add_argument("--blends", type=int, default=SelectionConfig.blends, help="how many blended voices to find")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model")
-    parser.add_argument("--shard", type=_shard, default=(0, 1), help="i/n: speak every n-th voice from the i-th")
+    parser.add_argument("--shard", type=parse_shard, default=(0, 1), help="i/n: speak every n-th voice from the i-th")
     parser.add_argument("--candidates", type=int, default=SelectionConfig.candidates, help="the most candidates to probe")
     parser.add_argument("--asr", choices=("pocketsphinx", "whisper"), default=SelectionConfig.asr,
                         help="the probe's intelligibility judge")
@@ -171,19 +162,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--more-voices", action="store_true",
                         help="keep the voices chosen before and look for more, up to --blends beyond the English packs")
     parser.add_argument("--select-only", action="store_true", help="choose the voices, then stop")
-    args = parser.parse_args(argv)
-    try:
-        run(args)
-    except VoiceCloneError as exc:
-        raise SystemExit(f"error: {exc}") from None
+    run(parser.parse_args(argv))
 
 
 def run(args: argparse.Namespace) -> None:
     out, cache = args.out, args.out / "cache"
-    cache.mkdir(parents=True, exist_ok=True)
     corpus = CorpusConfig(pack_minutes=args.pack_minutes, blend_minutes=args.blend_minutes)
     selection = SelectionConfig(blends=args.blends, candidates=args.candidates, asr=args.asr, max_wer=args.max_wer)
-    packs = read_voice_packs(args.voices)
+    packs = read_voice_packs(args.voices)  # before anything is written: a wrong tarball leaves no folder
+    cache.mkdir(parents=True, exist_ok=True)
     speaker = KokoroSpeaker(cache, args.threads)
 
     voices_file = out / "voices.json"
@@ -222,4 +209,4 @@ def run(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

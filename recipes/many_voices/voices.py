@@ -1,7 +1,7 @@
 """Choosing the synthetic voices: the English packs, and blends kept only when they are new, natural and clear.
 
 Every candidate speaks the same probe sentences; the probe is judged at 16 kHz by the GE2E speaker encoder
-(its embedding), DNSMOS (OVRL) and pocketsphinx (word error rate). A blend is kept when its OVRL and WER
+(its embedding), DNSMOS (OVRL) and an ASR judge (word error rate: pocketsphinx, or Whisper tiny.en). A blend is kept when its OVRL and WER
 pass, and its embedding's cosine to every voice kept before it is below ``max_cosine`` (same-speaker
 recordings score about 0.87 here, different real speakers about 0.53). Candidates are drawn from a seeded
 generator and probed in order, so the selection is the same on every machine; probes are cached one JSON
