@@ -358,8 +358,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(cfg_run.seed + rank)
     preps = [Path(p) for p in cfg_run.prep]
     for prep in preps:  # a folder may hold only one of the two splits, never neither
-        if not (prep / "voices.npz").is_file():
-            Split.load(prep / "text.npz")
+        if not (prep / "voices.npz").is_file() and not (prep / "text.npz").is_file():
+            Split.load(prep / "text.npz")  # says what is missing
     text_split = Split.load_all([prep / "text.npz" for prep in preps], optional=True)
     if not len(text_split):
         raise VoiceCloneError(f"{', '.join(map(str, preps))}: not a prepared folder with transcribed speech (no text.npz)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -56,12 +57,10 @@ def _cloner(options: SystemOptions):
 
 def _load_voiceclone(options: SystemOptions) -> Synthesise:
     cloner = _cloner(options)
-    voices: dict[Path, object] = {}
+    voice_of = functools.cache(cloner.voice)  # each reference's voice is made once
 
     def synthesise(text: str, reference: Path) -> tuple[np.ndarray, int]:
-        if reference not in voices:
-            voices[reference] = cloner.voice(reference)
-        return cloner.speak(text, voices[reference])
+        return cloner.speak(text, voice_of(reference))
 
     return synthesise
 
@@ -109,12 +108,10 @@ def _load_voiceclone_unmatched(options: SystemOptions) -> Synthesise:
 
     cloner = _cloner(options)
     builtin = cloner.speaker_tensor(cloner.default_voice())
-    voices: dict[Path, object] = {}
+    voice_of = functools.cache(cloner.voice)
 
     def synthesise(text: str, reference: Path) -> tuple[np.ndarray, int]:
-        if reference not in voices:
-            voices[reference] = cloner.voice(reference)
-        voice = voices[reference]
+        voice = voice_of(reference)
         mean = torch.tensor([voice.logf0_mean], dtype=torch.float32, device=cloner.device)
         std = torch.tensor([voice.logf0_std], dtype=torch.float32, device=cloner.device)
         with torch.inference_mode():
